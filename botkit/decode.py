@@ -1,0 +1,124 @@
+"""Turn a stored record back into the typed event that plugins receive."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .events import Contact, ErrorInfo, Event, FieldEvent, Message, Status, WebhookError
+from .split import unix_time
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _errors(value: Any) -> tuple[ErrorInfo, ...]:
+    items = value if isinstance(value, list) else []
+    return tuple(ErrorInfo.from_dict(item) for item in items if isinstance(item, Mapping))
+
+
+def _base(key: str, context: Mapping[str, Any], attempt: int) -> dict[str, Any]:
+    metadata = _obj(context.get("metadata"))
+    return {
+        "key": key,
+        "field": context.get("field") or "messages",
+        "waba_id": context.get("waba_id") or "",
+        "phone_number_id": _str(metadata.get("phone_number_id")),
+        "display_phone_number": _str(metadata.get("display_phone_number")),
+        "attempt": attempt,
+    }
+
+
+def profile_contact(base: dict[str, Any], item: Mapping[str, Any], when: int | None) -> Contact:
+    """A contact from a ``value.contacts[]`` entry."""
+    profile = _obj(item.get("profile"))
+    return Contact(
+        **base, timestamp=when, raw=item,
+        wa_id=_str(item.get("wa_id")), user_id=_str(item.get("user_id")),
+        name=_str(profile.get("name")), username=_str(profile.get("username")),
+    )
+
+
+def _message(base: dict[str, Any], item: Mapping[str, Any], contact: Any) -> Message:
+    kind = _str(item.get("type")) or "unknown"
+    body = _obj(item.get(kind))
+    text, reply_id = _message_text(kind, body)
+    sender_contact = None
+    if isinstance(contact, Mapping):
+        sender_contact = profile_contact(base, contact, unix_time(item.get("timestamp")))
+    return Message(
+        **base, timestamp=unix_time(item.get("timestamp")), raw=item,
+        id=_str(item.get("id")) or base["key"], type=kind,
+        sender=_str(item.get("from")), sender_user_id=_str(item.get("from_user_id")),
+        text=text, reply_id=reply_id,
+        context_id=_str(_obj(item.get("context")).get("id")),
+        group_id=_str(item.get("group_id")), contact=sender_contact,
+        errors=_errors(item.get("errors")),
+    )
+
+
+def _message_text(kind: str, body: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The human text of a message and, for button taps and list picks, the reply id."""
+    if kind == "text":
+        return _str(body.get("body")), None
+    if kind == "button":
+        return _str(body.get("text")), _str(body.get("payload"))
+    if kind == "interactive":
+        choice = _obj(body.get(_str(body.get("type")) or ""))
+        return _str(choice.get("title")), _str(choice.get("id"))
+    if kind == "reaction":
+        return _str(body.get("emoji")), None
+    if kind == "system":
+        return _str(body.get("body")), None
+    return _str(body.get("caption")), None
+
+
+def _status(base: dict[str, Any], item: Mapping[str, Any]) -> Status:
+    pricing = _obj(item.get("pricing"))
+    return Status(
+        **base, timestamp=unix_time(item.get("timestamp")), raw=item,
+        id=_str(item.get("id")) or base["key"], status=_str(item.get("status")) or "unknown",
+        recipient_id=_str(item.get("recipient_id")),
+        recipient_user_id=_str(item.get("recipient_user_id")),
+        errors=_errors(item.get("errors")),
+        pricing_category=_str(pricing.get("category")),
+        pricing_model=_str(pricing.get("pricing_model")),
+        pricing_type=_str(pricing.get("type")),
+        conversation_id=_str(_obj(item.get("conversation")).get("id")),
+        biz_opaque_callback_data=_str(item.get("biz_opaque_callback_data")),
+    )
+
+
+def _user_id_update(base: dict[str, Any], item: Mapping[str, Any]) -> Contact:
+    user_id = _obj(item.get("user_id"))
+    return Contact(
+        **base, timestamp=unix_time(item.get("timestamp")), raw=item,
+        wa_id=_str(item.get("wa_id")), user_id=_str(user_id.get("current")),
+        change="user_id_changed", previous_user_id=_str(user_id.get("previous")),
+    )
+
+
+def decode(kind: str, key: str, context: Mapping[str, Any], attempt: int = 1) -> Event:
+    """Build the typed event for a stored record (``context`` is its decoded payload)."""
+    base = _base(key, context, attempt)
+    item = _obj(context.get("item"))
+    if kind == "message":
+        return _message(base, item, context.get("contact"))
+    if kind == "status":
+        return _status(base, item)
+    if kind == "contact":
+        if base["field"] == "user_id_update":
+            return _user_id_update(base, item)
+        return profile_contact(base, item, context.get("entry_time"))
+    if kind == "error":
+        info = ErrorInfo.from_dict(item)
+        return WebhookError(
+            **base, timestamp=context.get("entry_time"), raw=item, code=info.code,
+            title=info.title, message=info.message, details=info.details, href=info.href,
+        )
+    return FieldEvent(**base, timestamp=context.get("entry_time"), raw=item)

@@ -1,0 +1,106 @@
+"""The plugin contract: every hook a botkit plugin may implement.
+
+Every hook takes ``bot`` (the running :class:`botkit.Bot`) first. Implementations may be plain
+functions or ``async def``; botkit awaits them. Implement only the arguments you use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("botkit")
+
+
+@hookspec
+def startup(bot: Any) -> None:
+    """Called once when the bot starts, before any event is dispatched.
+
+    Create clients, open files and put plugin state on ``bot.state``. May be async.
+    An exception here stops the server from starting.
+    """
+
+
+@hookspec
+def shutdown(bot: Any) -> None:
+    """Called once when the bot stops, after dispatch has ended. Close what ``startup`` opened.
+
+    May be async. Exceptions are logged and do not stop other plugins' shutdown.
+    """
+
+
+@hookspec(firstresult=True)
+def reply_for_message(bot: Any, message: Any) -> Any:
+    """Return the reply to send for an inbound :class:`botkit.Message`, or ``None`` to pass.
+
+    The first plugin (in ``enabled_plugins`` order) that returns something other than ``None``
+    wins; botkit sends it once per message through ``bot.whatsapp``, even when the event is
+    redelivered or retried. Return a ``str`` (a text reply) or a ``dict`` holding a Cloud API
+    message object such as ``{"type": "interactive", "interactive": {...}}``. May be async.
+    """
+
+
+@hookspec
+def message_received(bot: Any, message: Any) -> None:
+    """Called once for every inbound :class:`botkit.Message`, of every type.
+
+    System and unsupported messages and unknown types included. Messages of one conversation
+    arrive in order; ``message.attempt`` is above 1 when this event was handed out before.
+    May be async. Raise :class:`botkit.PermanentError` to skip retries.
+    """
+
+
+@hookspec
+def status_received(bot: Any, status: Any) -> None:
+    """Called once for every :class:`botkit.Status` (sent, delivered, read, played, failed, ...).
+
+    Statuses may arrive out of order; compare ``status.timestamp``. May be async.
+    """
+
+
+@hookspec
+def contact_updated(bot: Any, contact: Any) -> None:
+    """Called when a customer's identity or profile changes: a :class:`botkit.Contact`.
+
+    ``contact.change`` says what happened: ``profile`` (a new or changed profile seen on an
+    inbound webhook), ``changed_number``, ``identity_changed`` or ``user_id_changed``.
+    May be async.
+    """
+
+
+@hookspec
+def event_received(bot: Any, event: Any) -> None:
+    """Called for every change of every other webhook field: a :class:`botkit.FieldEvent`.
+
+    Template status and quality, account updates, phone number updates, flows, history,
+    user preferences and fields botkit does not know yet. May be async.
+    """
+
+
+@hookspec
+def error_received(bot: Any, error: Any) -> None:
+    """Called for each value-level error Meta reports (``value.errors[]``): a
+    :class:`botkit.WebhookError`. May be async.
+    """
+
+
+@hookspec
+def delivery_failed(bot: Any, event: Any, plugin: str, error: BaseException) -> None:
+    """Called when ``plugin`` gave up on ``event`` after its last attempt (a dead letter).
+
+    ``error`` is the last exception. May be async; an exception here is only logged.
+    """
+
+
+@hookspec
+def register_routes(bot: Any, register: Any) -> None:
+    """Add HTTP routes to the app: call ``register(path, view, methods=["GET"])``.
+
+    ``view`` is a Quart view function (may be async). Paths already taken are refused.
+    """
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add commands to the ``botkit`` command line: ``cli`` is the click group."""

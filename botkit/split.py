@@ -1,0 +1,207 @@
+"""Split a webhook body into one storable record per item, each with its stable dedupe key.
+
+This runs on the request path, so it only walks the envelope, computes keys and serialises each
+item with its context; typing and schema checks happen later, off the request path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+WHATSAPP_OBJECT = "whatsapp_business_account"
+
+
+@dataclass(slots=True)
+class EventRecord:
+    """One event as the store keeps it: ``payload`` is JSON with the item and its context."""
+
+    key: str
+    kind: str
+    conversation: str
+    occurred_at: int | None
+    payload: bytes
+
+
+@dataclass(slots=True)
+class Reject:
+    """A part of an authentic body that cannot become an event; it is kept in quarantine."""
+
+    reason: str
+    fragment: bytes
+
+
+@dataclass(slots=True)
+class SplitResult:
+    records: list[EventRecord] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    stale: int = 0
+
+
+def to_json(value: Any, *, sort_keys: bool = False) -> bytes:
+    """Compact JSON; falls back to the standard library for numbers beyond 64 bits."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
+    except TypeError:
+        return json.dumps(value, sort_keys=sort_keys, separators=(",", ":"),
+                          ensure_ascii=False, default=repr).encode()
+
+
+def digest(value: Any) -> str:
+    """A short stable hash of a JSON value, independent of key order."""
+    return hashlib.sha256(to_json(value, sort_keys=True)).hexdigest()[:32]
+
+
+def unix_time(value: Any) -> int | None:
+    """Meta sends timestamps as strings of digits (messages, statuses) or integers (entries)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) <= 12:
+        return int(value)
+    return None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class _Splitter:
+    """Walks one body; collects records, rejects and the count of stale items."""
+
+    def __init__(self, oldest: float) -> None:
+        self.oldest = oldest
+        self.result = SplitResult()
+
+    def add(self, key: str, kind: str, conversation: str, when: int | None, context: dict) -> None:
+        if when is not None and when < self.oldest:
+            self.result.stale += 1
+            return
+        self.result.records.append(
+            EventRecord(key, kind, conversation, when, to_json(context))
+        )
+
+    def reject(self, reason: str, fragment: Any) -> None:
+        self.result.rejects.append(Reject(reason, to_json(fragment)))
+
+    def body(self, doc: Any) -> None:
+        if not isinstance(doc, dict):
+            self.reject(f"body is a JSON {type(doc).__name__}, not an object", doc)
+            return
+        if doc.get("object") != WHATSAPP_OBJECT:
+            self.reject(f"object is {doc.get('object')!r}, not {WHATSAPP_OBJECT!r}", doc)
+            return
+        entries = doc.get("entry")
+        if not isinstance(entries, list):
+            self.reject("$.entry is missing or not a list", doc)
+            return
+        for e, entry in enumerate(entries):
+            self.entry(e, entry)
+
+    def entry(self, e: int, entry: Any) -> None:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        if not isinstance(changes, list) or not isinstance(entry.get("id"), str):
+            self.reject(f"$.entry[{e}] needs a string id and a list of changes", entry)
+            return
+        waba_id = entry["id"]
+        entry_time = unix_time(entry.get("time"))
+        for c, change in enumerate(changes):
+            path = f"$.entry[{e}].changes[{c}]"
+            if not isinstance(change, dict):
+                self.reject(f"{path} is not an object", change)
+                continue
+            name, value = change.get("field"), change.get("value")
+            if not isinstance(name, str) or not isinstance(value, dict):
+                self.reject(f"{path} needs a string field and an object value", change)
+                continue
+            if name == "messages":
+                self.messages_value(waba_id, entry_time, value)
+            elif name == "user_id_update":
+                self.user_id_updates(waba_id, entry_time, value)
+            else:
+                self.field_value(waba_id, entry_time, name, value)
+
+    def messages_value(self, waba_id: str, entry_time: int | None, value: dict) -> None:
+        metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+        pnid = _text(metadata.get("phone_number_id"))
+        base = {"field": "messages", "waba_id": waba_id, "entry_time": entry_time,
+                "metadata": metadata}
+        contacts = [c for c in value.get("contacts") or () if isinstance(c, dict)]
+        for contact in contacts:
+            who = _text(contact.get("user_id")) or _text(contact.get("wa_id"))
+            self.add(f"contact:{pnid}:{digest(contact)}", "contact", f"{pnid}:{who}",
+                     entry_time, {**base, "item": contact})
+        for item in _items(value, "messages"):
+            sender = _text(_get(item, "from")) or _text(_get(item, "from_user_id"))
+            msg_id = _get(item, "id")
+            key = f"message:{msg_id}" if isinstance(msg_id, str) and msg_id else (
+                f"message:h:{digest(item)}")
+            context = {**base, "contact": _sender_contact(item, contacts), "item": item}
+            self.add(key, "message", f"{pnid}:{sender}", unix_time(_get(item, "timestamp")),
+                     context)
+        for item in _items(value, "statuses"):
+            recipient = _text(_get(item, "recipient_id")) or _text(_get(item, "recipient_user_id"))
+            status_id = _get(item, "id")
+            key = (f"status:{status_id}:{_get(item, 'status')}" if isinstance(status_id, str)
+                   else f"status:h:{digest(item)}")
+            self.add(key, "status", f"{pnid}:{recipient}", unix_time(_get(item, "timestamp")),
+                     {**base, "item": item})
+        errors = _items(value, "errors")
+        if errors:
+            value_hash = digest(value)
+            for i, item in enumerate(errors):
+                self.add(f"error:{waba_id}:{value_hash}:{i}", "error", f"{pnid or waba_id}:errors",
+                         entry_time, {**base, "item": item})
+
+    def user_id_updates(self, waba_id: str, entry_time: int | None, value: dict) -> None:
+        metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+        pnid = _text(metadata.get("phone_number_id"))
+        base = {"field": "user_id_update", "waba_id": waba_id, "entry_time": entry_time,
+                "metadata": metadata}
+        for item in _items(value, "user_id_update"):
+            user_id = _get(item, "user_id") if isinstance(_get(item, "user_id"), dict) else {}
+            who = _text(user_id.get("previous")) or _text(_get(item, "wa_id"))
+            self.add(f"user_id_update:{waba_id}:{digest(item)}", "contact", f"{pnid}:{who}",
+                     unix_time(_get(item, "timestamp")) or entry_time, {**base, "item": item})
+
+    def field_value(self, waba_id: str, entry_time: int | None, name: str, value: dict) -> None:
+        metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+        self.add(f"{name}:{waba_id}:{digest(value)}", "field", f"{waba_id}:{name}", entry_time,
+                 {"field": name, "waba_id": waba_id, "entry_time": entry_time,
+                  "metadata": metadata, "item": value})
+
+
+def _get(item: Any, name: str) -> Any:
+    """``item[name]`` for an object item, else ``None`` (malformed items are still stored)."""
+    return item.get(name) if isinstance(item, dict) else None
+
+
+def _items(value: dict, name: str) -> list[Any]:
+    """The list under ``name``; non-object items are kept so that validation can quarantine them."""
+    items = value.get(name)
+    return items if isinstance(items, list) else []
+
+
+def _sender_contact(message: Any, contacts: list[dict]) -> dict | None:
+    """The ``value.contacts[]`` entry of the message's sender (by wa_id, then by user id)."""
+    if not isinstance(message, dict):
+        return None
+    sender, sender_user = message.get("from"), message.get("from_user_id")
+    for contact in contacts:
+        if sender and contact.get("wa_id") == sender:
+            return contact
+        if sender_user and contact.get("user_id") == sender_user:
+            return contact
+    return contacts[0] if len(contacts) == 1 else None
+
+
+def split_body(doc: Any, oldest: float = 0) -> SplitResult:
+    """Every item of every entry and change as a record; items older than ``oldest`` are stale."""
+    splitter = _Splitter(oldest)
+    splitter.body(doc)
+    return splitter.result

@@ -1,0 +1,68 @@
+"""The sample payloads, their signatures, and a plugin that records every hook call."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+from botkit import hookimpl
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("BOTKIT_SHARED_DIR") or REPO.parent / "shared")
+PAYLOADS = SHARED / "whatsapp" / "payloads"
+# Timestamps in the sample payloads are around 2026-07-01; tests run the clock there.
+PAYLOAD_NOW = 1782900000 + 3600
+
+
+def payload_files() -> list[str]:
+    return sorted(p.name for p in PAYLOADS.glob("*.json"))
+
+
+def payload_bytes(name: str) -> bytes:
+    return (PAYLOADS / name).read_bytes()
+
+
+def published_signatures() -> dict[tuple[str, str], str]:
+    """(file, secret) -> header value, from SIGNATURES.txt."""
+    table = {}
+    for line in (PAYLOADS / "SIGNATURES.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, secret, header = line.split()
+            table[(name, secret)] = header
+    return table
+
+
+class Recorder:
+    """A plugin implementing every event hook; records (hook, key, attempt) in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, int]] = []
+        self.events: list = []
+
+    def record(self, hook: str, event) -> None:
+        self.calls.append((hook, event.key, event.attempt))
+        self.events.append(event)
+
+    def counts(self) -> Counter:
+        return Counter(hook for hook, _, _ in self.calls)
+
+    @hookimpl
+    def message_received(self, message) -> None:
+        self.record("message_received", message)
+
+    @hookimpl
+    async def status_received(self, status) -> None:
+        self.record("status_received", status)
+
+    @hookimpl
+    def contact_updated(self, contact) -> None:
+        self.record("contact_updated", contact)
+
+    @hookimpl
+    async def event_received(self, event) -> None:
+        self.record("event_received", event)
+
+    @hookimpl
+    def error_received(self, error) -> None:
+        self.record("error_received", error)
