@@ -1,0 +1,54 @@
+"""The bot: what every hook receives first. Holds settings, plugins, store and clients."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .event_checks import EventChecker
+from .metrics import Stats
+from .plugins import PluginSet
+from .settings import Settings
+from .store import Store
+
+if TYPE_CHECKING:
+    from .whatsapp import WhatsAppClient
+
+
+class Bot:
+    """Shared state of a running botkit; plugins keep their own state in ``bot.state``."""
+
+    def __init__(self, settings: Settings, plugins: PluginSet, store: Store, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.plugins = plugins
+        self.store = store
+        self.clock = clock
+        self.state: dict[str, Any] = {}
+        self.stats = Stats()
+        self.validator = EventChecker()
+        self.whatsapp: WhatsAppClient | None = None
+        self.log = logging.getLogger("botkit")
+
+    def config(self, plugin: str) -> dict[str, Any]:
+        """The validated ``[plugins.<plugin>]`` table."""
+        return dict(self.plugins.configs.get(plugin, {}))
+
+    def open_whatsapp(self) -> None:
+        """Create the Cloud API client when an access token is configured."""
+        wa = self.settings.whatsapp
+        if wa.access_token and self.whatsapp is None:
+            from .whatsapp import WhatsAppClient
+
+            self.whatsapp = WhatsAppClient(
+                access_token=wa.access_token, graph_url=wa.graph_url,
+                api_version=wa.api_version, messages_per_second=wa.messages_per_second,
+                timeout=wa.timeout,
+            )
+
+    async def close_whatsapp(self) -> None:
+        if self.whatsapp is not None:
+            await self.whatsapp.aclose()
+            self.whatsapp = None

@@ -1,0 +1,133 @@
+"""The ``botkit`` command line. Library code raises; only this module turns errors into exits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __name__ as package_name
+from ._logging import configure
+from .errors import BotkitError, SettingsError
+from .settings import CONFIG_ENV, Settings
+
+config_option = click.option(
+    "--config", "config_path", envvar=CONFIG_ENV, type=click.Path(dir_okay=False),
+    help=f"Settings file (TOML). Default: ${CONFIG_ENV}, else the embedded default settings.",
+)
+
+
+def _load(config_path: str | None) -> Settings:
+    try:
+        return Settings.load(config_path)
+    except SettingsError as exc:
+        _fail(exc)
+
+
+def _fail(exc: BotkitError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name=package_name)
+def cli() -> None:
+    """botkit: receive, verify, store and dispatch WhatsApp webhooks to plugins."""
+
+
+@cli.command()
+@config_option
+@click.option("--bind", help="Override [server] bind, e.g. 0.0.0.0:8000.")
+def serve(config_path: str | None, bind: str | None) -> None:
+    """Serve the webhook and dispatch events to the enabled plugins."""
+    from dataclasses import replace
+
+    from .app import create_app
+    from .server import run
+
+    settings = _load(config_path)
+    if bind:
+        host, _, port = bind.rpartition(":")
+        if not port.isdigit() or not host:
+            _fail(SettingsError([f"--bind: expected HOST:PORT, got {bind!r}"]))
+        settings = replace(settings, server=replace(settings.server, host=host.strip("[]"),
+                                                    port=int(port)))
+    configure(settings.logging.level, settings.logging.format, _secrets(settings))
+    try:
+        app = create_app(settings)
+    except BotkitError as exc:
+        _fail(exc)
+    run(app, settings)
+
+
+@cli.command()
+@config_option
+def check(config_path: str | None) -> None:
+    """Validate the settings file and every enabled plugin's settings."""
+    from .plugins import load_plugins
+
+    settings = _load(config_path)
+    try:
+        plugins = load_plugins(settings)
+    except BotkitError as exc:
+        _fail(exc)
+    click.echo(f"settings OK ({settings.source}); plugins: {', '.join(plugins.names) or 'none'}")
+
+
+@cli.command("plugins")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_plugins(config_path: str | None, as_json: bool) -> None:
+    """List installed plugins, their versions, whether enabled, and the hooks they implement."""
+    import importlib
+
+    from .plugins import PluginSet, installed_plugins
+
+    enabled: tuple[str, ...] = ()
+    try:
+        enabled = Settings.load(config_path).enabled_plugins
+    except SettingsError:
+        pass
+    rows = []
+    for name, info in sorted(installed_plugins().items()):
+        module = importlib.import_module(info.value.split(":")[0])
+        hooks = [h for h in PluginSet.hook_names() if callable(getattr(module, h, None))]
+        rows.append({"name": name, "distribution": info.distribution, "version": info.version,
+                     "enabled": name in enabled, "hooks": hooks})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        mark = "enabled " if row["enabled"] else "disabled"
+        click.echo(f"{row['name']:<20} {row['version'] or '?':<10} {mark}  "
+                   f"{', '.join(row['hooks'])}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(file: Path) -> None:
+    """Validate a webhook payload file against the shipped schemas."""
+    from .validation import SchemaValidator
+
+    try:
+        body = json.loads(file.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        click.echo(f"{file}: not valid JSON: {exc}", err=True)
+        sys.exit(1)
+    problems = SchemaValidator().validate_body(body)
+    for problem in problems:
+        click.echo(f"{file}: {problem}")
+    if problems:
+        sys.exit(1)
+    click.echo(f"{file}: valid")
+
+
+def _secrets(settings: Settings) -> list[str]:
+    wa = settings.whatsapp
+    return [wa.verify_token, *wa.app_secrets, wa.access_token or ""]
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,51 @@
+"""The one place that calls hook implementations and awaits the async ones.
+
+pluggy does not await coroutines, so botkit walks ``get_hookimpls()`` itself, plugin by plugin
+in ``enabled_plugins`` order, passing each implementation only the arguments it names.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any
+
+from .plugins import PluginSet
+
+log = logging.getLogger("botkit.dispatch")
+
+
+async def call_plugin(plugins: PluginSet, hook_name: str, plugin_name: str, **kwargs: Any
+                      ) -> list[Any]:
+    """Call ``plugin_name``'s implementations of ``hook_name``; exceptions propagate."""
+    results = []
+    for impl in plugins.impls(hook_name, plugin_name):
+        result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+        if inspect.isawaitable(result):
+            result = await result
+        results.append(result)
+    return results
+
+
+async def first_result(plugins: PluginSet, hook_name: str, **kwargs: Any) -> Any:
+    """The first non-``None`` result, asking plugins in call order; exceptions propagate."""
+    for name in plugins.implementing(hook_name):
+        for result in await call_plugin(plugins, hook_name, name, **kwargs):
+            if result is not None:
+                return result
+    return None
+
+
+async def call_all(plugins: PluginSet, hook_name: str, *, isolate: bool, **kwargs: Any) -> None:
+    """Call every plugin's implementation in order.
+
+    With ``isolate`` a failing plugin is logged by name and the others still run; without it the
+    first exception propagates (start-up must not go on half configured).
+    """
+    for name in plugins.implementing(hook_name):
+        try:
+            await call_plugin(plugins, hook_name, name, **kwargs)
+        except Exception as exc:
+            if not isolate:
+                raise
+            log.error("plugin %s failed in %s: %s: %s", name, hook_name, type(exc).__name__, exc)

@@ -1,0 +1,29 @@
+"""Which schema checks which stored event (the item, plus the metadata botkit routes on)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .validation import SchemaValidator
+
+
+class EventChecker:
+    """Applies the shipped JSON Schemas to stored events; returns every problem found."""
+
+    def __init__(self, validator: SchemaValidator | None = None) -> None:
+        self.schemas = validator or SchemaValidator()
+
+    def event_errors(self, kind: str, context: Mapping[str, Any]) -> list[str]:
+        item, field = context.get("item"), context.get("field")
+        if kind == "field":
+            return self.schemas.errors("field", item, field=field)
+        if field == "user_id_update":
+            return self.schemas.errors("field", {"user_id_update": [item]}, field=field)
+        found = self.schemas.errors(kind, item)
+        metadata = context.get("metadata")
+        if kind in ("message", "status") and not metadata:
+            found.append("$.metadata: missing; the business phone number is unknown")
+        elif metadata:
+            found += [f"$.metadata{p[1:]}" for p in self.schemas.errors("metadata", metadata)]
+        return found

@@ -1,0 +1,45 @@
+"""Prometheus metrics of one bot (its own registry, so several apps can live in one process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class Stats:
+    """Counters the webhook and the dispatcher update; served at ``/metrics``."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.responses = Counter("botkit_webhook_responses", "Webhook answers by status code",
+                                 ["status"], registry=r)
+        self.signature_failures = Counter("botkit_signature_failures",
+                                          "Rejected signatures by cause", ["cause"], registry=r)
+        self.events = Counter("botkit_events", "Events accepted by kind", ["kind"], registry=r)
+        self.duplicates = Counter("botkit_duplicates", "Events acknowledged as duplicates",
+                                  registry=r)
+        self.stale = Counter("botkit_stale_events", "Events older than the dedupe window",
+                             registry=r)
+        self.quarantined = Counter("botkit_quarantined", "Items kept in quarantine by stage",
+                                   ["stage"], registry=r)
+        self.deliveries = Counter("botkit_deliveries", "Plugin deliveries by outcome",
+                                  ["plugin", "outcome"], registry=r)
+        self.latency = Histogram("botkit_delivery_seconds", "Time a plugin took for an event",
+                                 ["plugin"], registry=r)
+        self.dead_letters = Counter("botkit_dead_letters", "Events a plugin gave up on",
+                                    ["plugin"], registry=r)
+        self.backlog = Gauge("botkit_backlog_events", "Events claimed but not yet dispatched",
+                             registry=r)
+
+    def delivered(self, plugin: str, seconds: float) -> None:
+        self.deliveries.labels(plugin, "success").inc()
+        self.latency.labels(plugin).observe(seconds)
+
+    def failed(self, plugin: str) -> None:
+        self.deliveries.labels(plugin, "failure").inc()
+
+    def dead_letter(self, plugin: str) -> None:
+        self.dead_letters.labels(plugin).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

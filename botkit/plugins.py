@@ -1,0 +1,154 @@
+"""Plugin discovery (entry points in group ``botkit``), enabling from settings, config checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import metadata, resources
+from types import ModuleType
+from typing import Any
+
+import pluggy
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from . import hookspecs
+from ._schema_check import problems
+from .errors import PluginError, SettingsError
+from .settings import Settings
+
+ENTRY_POINT_GROUP = "botkit"
+CONFIG_SCHEMA_FILE = "config.schema.json"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """An installed plugin as an entry point names it."""
+
+    name: str
+    value: str
+    distribution: str | None
+    version: str | None
+
+
+def installed_plugins() -> dict[str, PluginInfo]:
+    """Every plugin installed in this environment, by entry-point name."""
+    found = {}
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist
+        found[ep.name] = PluginInfo(ep.name, ep.value, dist.name if dist else None,
+                                    dist.version if dist else None)
+    return found
+
+
+def config_schema(plugin: Any) -> dict | None:
+    """The plugin's settings schema: ``config_schema`` on the object, or ``config.schema.json``
+    shipped in its package."""
+    schema = getattr(plugin, "config_schema", None)
+    if schema is not None:
+        return schema
+    if isinstance(plugin, ModuleType) and hasattr(plugin, "__path__"):
+        resource = resources.files(plugin.__name__).joinpath(CONFIG_SCHEMA_FILE)
+        if resource.is_file():
+            return json.loads(resource.read_text(encoding="utf-8"))
+    return None
+
+
+class PluginSet:
+    """The enabled plugins, registered on a fresh pluggy manager, in call order."""
+
+    def __init__(self, names: tuple[str, ...], manager: pluggy.PluginManager,
+                 configs: Mapping[str, dict]) -> None:
+        self.names = names
+        self.manager = manager
+        self.configs = dict(configs)
+        self._impls: dict[tuple[str, str], list[pluggy.HookImpl]] = {}
+        for hook_name in self.hook_names():
+            caller = getattr(manager.hook, hook_name)
+            for impl in caller.get_hookimpls():
+                self._impls.setdefault((hook_name, impl.plugin_name), []).append(impl)
+
+    @staticmethod
+    def hook_names() -> list[str]:
+        return [name for name in dir(hookspecs) if _is_spec(getattr(hookspecs, name))]
+
+    def impls(self, hook_name: str, plugin_name: str) -> list[pluggy.HookImpl]:
+        """The implementations of ``hook_name`` that ``plugin_name`` registered."""
+        return self._impls.get((hook_name, plugin_name), [])
+
+    def implementing(self, hook_name: str) -> list[str]:
+        """Enabled plugins implementing ``hook_name``, in call order."""
+        return [name for name in self.names if (hook_name, name) in self._impls]
+
+    def hooks_of(self, plugin_name: str) -> list[str]:
+        return sorted(hook for hook, name in self._impls if name == plugin_name)
+
+
+def _is_spec(obj: Any) -> bool:
+    return callable(obj) and hasattr(obj, "botkit_spec")
+
+
+def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None) -> PluginSet:
+    """Load and register the enabled plugins; report every problem together.
+
+    ``extra`` maps names to plugin objects that are not installed as packages (tests, apps).
+    """
+    extra = dict(extra or {})
+    entry_points = {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    manager = pluggy.PluginManager("botkit")
+    manager.add_hookspecs(hookspecs)
+    found: list[str] = []
+    configs: dict[str, dict] = {}
+    for name in settings.enabled_plugins:
+        plugin = extra.get(name)
+        if plugin is None:
+            plugin = _load_entry_point(name, entry_points, extra, found)
+            if plugin is None:
+                continue
+        config = settings.plugin_config(name)
+        found.extend(_config_problems(name, plugin, config))
+        configs[name] = config
+        try:
+            manager.register(plugin, name=name)
+            manager.check_pending()
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            found.append(f"plugins.{name}: cannot register: {exc}")
+    for name in settings.plugins:
+        if name not in settings.enabled_plugins:
+            found.append(f"plugins.{name}: settings given for a plugin that is not in "
+                         f"enabled_plugins")
+    if found:
+        raise SettingsError(found)
+    return PluginSet(tuple(settings.enabled_plugins), manager, configs)
+
+
+def _load_entry_point(name: str, entry_points: dict, extra: Mapping[str, Any],
+                      found: list[str]) -> Any:
+    ep = entry_points.get(name)
+    if ep is None:
+        known = sorted(set(entry_points) | set(extra)) or ["none"]
+        found.append(f"enabled_plugins: plugin {name!r} is not installed "
+                     f"(installed: {', '.join(known)})")
+        return None
+    try:
+        return ep.load()
+    except Exception as exc:
+        found.append(f"enabled_plugins: plugin {name!r} failed to import: "
+                     f"{type(exc).__name__}: {exc}")
+        return None
+
+
+def _config_problems(name: str, plugin: Any, config: dict) -> list[str]:
+    try:
+        schema = config_schema(plugin)
+    except (OSError, ValueError) as exc:
+        return [f"plugins.{name}: cannot read the plugin's settings schema: {exc}"]
+    if schema is None:
+        return []
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise PluginError(f"plugin {name!r} ships an invalid settings schema: {exc.message}"
+                          ) from None
+    return problems(Draft202012Validator(schema), config, prefix=f"plugins.{name}")

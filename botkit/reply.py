@@ -1,0 +1,49 @@
+"""The core's own delivery target: ask ``reply_for_message`` and send the winning reply once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .dispatch import first_result
+from .errors import PermanentError
+from .events import Message
+
+if TYPE_CHECKING:
+    from .bot import Bot
+
+REPLY_TARGET = "botkit.reply"
+
+
+async def send_reply(bot: Bot, message: Message) -> None:
+    """Send the first non-``None`` reply; unsendable replies fail permanently, not in a loop."""
+    reply = await first_result(bot.plugins, "reply_for_message", bot=bot, message=message)
+    if reply is None:
+        return
+    if bot.whatsapp is None:
+        raise PermanentError("a plugin returned a reply but no whatsapp.access_token is set")
+    if not message.phone_number_id or not message.recipient:
+        raise PermanentError(f"cannot reply to {message.id}: no business number or sender")
+    from .graph_errors import GraphError, OutcomeUnknown
+
+    to = message.sender
+    recipient = None if to else message.sender_user_id
+    try:
+        if isinstance(reply, str):
+            await bot.whatsapp.send(message.phone_number_id, to,
+                                    {"type": "text", "text": {"body": reply}},
+                                    recipient=recipient)
+        elif isinstance(reply, Mapping):
+            await bot.whatsapp.send(message.phone_number_id, to, dict(reply), recipient=recipient)
+        else:
+            raise PermanentError(f"reply_for_message returned {type(reply).__name__}; "
+                                 "expected str or dict")
+    except OutcomeUnknown as exc:
+        raise PermanentError(f"reply to {message.id} may or may not have been sent; "
+                             f"not re-sent to avoid a double reply: {exc}") from exc
+    except GraphError as exc:
+        if not exc.retryable:
+            raise PermanentError(str(exc)) from exc
+        raise
+    except ValueError as exc:
+        raise PermanentError(f"reply to {message.id} is not a valid message: {exc}") from exc

@@ -1,0 +1,53 @@
+"""Run the app on a real ASGI server: uvicorn (uvloop + httptools, the default) or hypercorn."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from quart import Quart
+
+from .settings import Settings
+
+
+def run(app: Quart, settings: Settings) -> None:
+    """Serve until SIGINT/SIGTERM, then shut down gracefully (dispatch stops, store closes)."""
+    server = settings.server
+    if server.server == "hypercorn":
+        _run_hypercorn(app, settings)
+        return
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, host=server.host, port=server.port, loop="uvloop", http="httptools",
+        lifespan="on", access_log=False, log_config=None, server_header=False,
+        date_header=False, timeout_graceful_shutdown=15,
+    )
+    uvicorn.Server(config).run()
+
+
+def _run_hypercorn(app: Quart, settings: Settings) -> None:
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    config = Config()
+    host = settings.server.host
+    config.bind = [f"[{host}]:{settings.server.port}" if ":" in host else
+                   f"{host}:{settings.server.port}"]
+    config.accesslog = None
+    config.graceful_timeout = 15
+    config.include_server_header = False
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(app, config, shutdown_trigger=stop.wait)
+
+    try:
+        import uvloop
+
+        uvloop.run(main())
+    except ImportError:
+        asyncio.run(main())

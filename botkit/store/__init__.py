@@ -1,0 +1,22 @@
+"""Durable inbox stores: ``sqlite://`` (embedded default) and ``redis://`` (several instances)."""
+
+from __future__ import annotations
+
+from ..errors import StoreError
+from ..settings import StoreSettings
+from .base import AppendResult, Delivery, Store, StoredEvent
+
+__all__ = ["AppendResult", "Delivery", "Store", "StoredEvent", "open_store"]
+
+
+def open_store(settings: StoreSettings, clock=None) -> Store:
+    """The store for ``settings.url`` (not yet opened)."""
+    import time
+
+    clock = clock or time.time
+    if settings.url.startswith("sqlite:"):
+        from .sqlite import SQLiteStore
+
+        return SQLiteStore(settings.url, durability=settings.durability,
+                           dedupe_seconds=settings.dedupe_seconds, clock=clock)
+    raise StoreError(f"unsupported store URL {settings.url!r}")

@@ -1,0 +1,84 @@
+"""What every store does: durable append with dedupe, claims for dispatch, the delivery ledger."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+
+from ..split import EventRecord, Reject
+
+
+@dataclass(slots=True)
+class AppendResult:
+    accepted: int
+    duplicates: int
+
+
+@dataclass(slots=True)
+class StoredEvent:
+    """An event handed to the dispatcher; ``attempt`` counts how often it was handed out."""
+
+    seq: int
+    key: str
+    kind: str
+    conversation: str
+    payload: bytes
+    attempt: int
+    settled_plugins: frozenset[str] = field(default_factory=frozenset)
+    token: str | None = None
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One plugin's outcome for one event, as the ledger records it."""
+
+    plugin: str
+    state: str  # done | retrying | dead
+    attempts: int
+    error: str | None = None
+
+
+class Store(abc.ABC):
+    """Durable inbox: dedupe, quarantine, claims and the per-plugin delivery ledger."""
+
+    @abc.abstractmethod
+    async def open(self) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    @abc.abstractmethod
+    async def append(self, records: list[EventRecord], rejects: list[Reject] = ()) -> AppendResult:
+        """Commit new events (duplicates by key are skipped) and rejects in one durable step."""
+
+    @abc.abstractmethod
+    async def quarantine(self, reason: str, body: bytes) -> None:
+        """Durably keep an authentic body that cannot be parsed, with the reason."""
+
+    @abc.abstractmethod
+    async def claim(self, limit: int) -> list[StoredEvent]:
+        """Hand out up to ``limit`` pending events, oldest first, counting the attempt."""
+
+    @abc.abstractmethod
+    async def settle(self, event: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
+        """Finish an event (``done``, ``dead`` or ``quarantined``) and record its deliveries."""
+
+    @abc.abstractmethod
+    async def record_delivery(self, event: StoredEvent, delivery: Delivery) -> None:
+        """Record one plugin's outcome before the event is finished (survives a crash)."""
+
+    @abc.abstractmethod
+    async def quarantine_event(self, event: StoredEvent, reason: str) -> None:
+        """Move an event that failed its schema to quarantine."""
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Raise :class:`botkit.StoreError` when the store cannot be reached."""
+
+    @abc.abstractmethod
+    async def pending_count(self) -> int:
+        """How many events wait for dispatch (the backlog)."""
+
+    async def purge_expired(self, now: float) -> int:
+        """Forget finished events older than the dedupe window; returns how many."""
+        return 0

@@ -1,0 +1,251 @@
+"""The embedded store: SQLite in WAL mode behind a group-commit writer thread."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import sqlite3
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..errors import StoreError
+from ..split import EventRecord, Reject
+from ._writer import GroupCommitWriter
+from .base import AppendResult, Delivery, Store, StoredEvent
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    occurred_at INTEGER,
+    received_at REAL NOT NULL,
+    payload BLOB NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL
+);
+CREATE INDEX IF NOT EXISTS events_pending ON events (seq) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS events_received ON events (received_at);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq INTEGER NOT NULL,
+    plugin TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    error TEXT,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (seq, plugin)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (state);
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at REAL NOT NULL,
+    reason TEXT NOT NULL,
+    kind TEXT,
+    key TEXT,
+    seq INTEGER,
+    payload BLOB NOT NULL,
+    state TEXT NOT NULL DEFAULT 'held'
+);
+"""
+
+INSERT_EVENT = (
+    "INSERT INTO events (key, kind, conversation, occurred_at, received_at, payload) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+)
+INSERT_QUARANTINE = (
+    "INSERT INTO quarantine (received_at, reason, kind, key, seq, payload) VALUES (?, ?, ?, ?, ?, ?)"
+)
+UPSERT_DELIVERY = (
+    "INSERT INTO deliveries (seq, plugin, state, attempts, error, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (seq, plugin) DO UPDATE SET "
+    "state = excluded.state, attempts = excluded.attempts, error = excluded.error, "
+    "updated_at = excluded.updated_at"
+)
+
+
+def sqlite_path(url: str) -> Path:
+    """``sqlite:///relative/path.db`` (from the working folder) or ``sqlite:////abs/path.db``."""
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite" or parts.netloc not in ("", "localhost") or not parts.path[1:]:
+        raise StoreError(f"not a sqlite URL: {url!r} (expected sqlite:///path/to/file.db)")
+    return Path(parts.path[1:])
+
+
+def connect(path: Path, durability: str = "full") -> sqlite3.Connection:
+    """A connection with botkit's pragmas: WAL, the chosen fsync policy, a short busy wait."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 1000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA synchronous = {'FULL' if durability == 'full' else 'NORMAL'}")
+    return conn
+
+
+class SQLiteStore(Store):
+    """One process owns the file (a lock file says so); other processes may read it."""
+
+    def __init__(self, url: str, *, durability: str = "full", dedupe_seconds: float = 8 * 86400,
+                 clock=time.time) -> None:
+        self.path = sqlite_path(url)
+        self.durability = durability
+        self.dedupe_seconds = dedupe_seconds
+        self.clock = clock
+        self._writer: GroupCommitWriter | None = None
+        self._lock_fd: int | None = None
+        self._cursor = 0
+
+    async def open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store folder {self.path.parent}: {exc}") from exc
+        self._lock()
+        self._writer = GroupCommitWriter(self._connect)
+        try:
+            await asyncio.to_thread(self._writer.start)
+        except sqlite3.Error as exc:
+            self._unlock()
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = connect(self.path, self.durability)
+        conn.executescript(SCHEMA)
+        return conn
+
+    def _lock(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreError(
+                f"another botkit process is using {self.path}; run one server per SQLite store "
+                "(use a redis:// store to run several)"
+            ) from None
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.stop)
+            self._writer = None
+        self._unlock()
+
+    async def _run(self, job):
+        if self._writer is None:
+            raise StoreError("the store is not open")
+        try:
+            return await self._writer.submit(job)
+        except sqlite3.Error as exc:
+            raise StoreError(f"store write failed: {exc}") from exc
+
+    async def append(self, records: list[EventRecord], rejects: list[Reject] = ()) -> AppendResult:
+        now = self.clock()
+        rows = [(r.key, r.kind, r.conversation, r.occurred_at, now, r.payload) for r in records]
+        held = [(now, r.reason, "body", None, None, r.fragment) for r in rejects]
+
+        def job(conn: sqlite3.Connection) -> int:
+            accepted = conn.executemany(INSERT_EVENT, rows).rowcount if rows else 0
+            if held:
+                conn.executemany(INSERT_QUARANTINE, held)
+            return accepted
+
+        accepted = await self._run(job)
+        return AppendResult(accepted=accepted, duplicates=len(rows) - accepted)
+
+    async def quarantine(self, reason: str, body: bytes) -> None:
+        row = (self.clock(), reason, "body", None, None, body)
+        await self._run(lambda conn: conn.execute(INSERT_QUARANTINE, row))
+
+    async def claim(self, limit: int) -> list[StoredEvent]:
+        cursor = self._cursor
+
+        def job(conn: sqlite3.Connection) -> list[StoredEvent]:
+            rows = conn.execute(
+                "SELECT seq, key, kind, conversation, payload, attempts FROM events "
+                "WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?", (cursor, limit),
+            ).fetchall()
+            if not rows:
+                return []
+            first, last = rows[0][0], rows[-1][0]
+            conn.execute(
+                "UPDATE events SET attempts = attempts + 1 "
+                "WHERE state = 'pending' AND seq BETWEEN ? AND ?", (first, last),
+            )
+            settled: dict[int, set[str]] = {}
+            for seq, plugin in conn.execute(
+                "SELECT seq, plugin FROM deliveries WHERE seq BETWEEN ? AND ? "
+                "AND state IN ('done', 'dead')", (first, last),
+            ):
+                settled.setdefault(seq, set()).add(plugin)
+            return [
+                StoredEvent(seq, key, kind, conv, payload, attempts + 1,
+                            frozenset(settled.get(seq, ())))
+                for seq, key, kind, conv, payload, attempts in rows
+            ]
+
+        events = await self._run(job)
+        if events:
+            self._cursor = max(self._cursor, events[-1].seq)
+        return events
+
+    def rewind(self) -> None:
+        """Look again from the start for pending events (after a replay or re-processing)."""
+        self._cursor = 0
+
+    async def settle(self, event: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
+        now = self.clock()
+        rows = [(event.seq, d.plugin, d.state, d.attempts, d.error, now) for d in deliveries]
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE events SET state = ?, updated_at = ? WHERE seq = ?",
+                         (state, now, event.seq))
+            if rows:
+                conn.executemany(UPSERT_DELIVERY, rows)
+
+        await self._run(job)
+
+    async def record_delivery(self, event: StoredEvent, delivery: Delivery) -> None:
+        row = (event.seq, delivery.plugin, delivery.state, delivery.attempts, delivery.error,
+               self.clock())
+        await self._run(lambda conn: conn.execute(UPSERT_DELIVERY, row))
+
+    async def quarantine_event(self, event: StoredEvent, reason: str) -> None:
+        now = self.clock()
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE events SET state = 'quarantined', updated_at = ? WHERE seq = ?",
+                         (now, event.seq))
+            conn.execute(INSERT_QUARANTINE,
+                         (now, reason, event.kind, event.key, event.seq, event.payload))
+
+        await self._run(job)
+
+    async def ping(self) -> None:
+        await self._run(lambda conn: conn.execute("SELECT 1").fetchone())
+
+    async def pending_count(self) -> int:
+        return await self._run(lambda conn: conn.execute(
+            "SELECT count(*) FROM events WHERE state = 'pending'").fetchone()[0])
+
+    async def purge_expired(self, now: float) -> int:
+        horizon = now - self.dedupe_seconds
+
+        def job(conn: sqlite3.Connection) -> int:
+            conn.execute(
+                "DELETE FROM deliveries WHERE seq IN (SELECT seq FROM events "
+                "WHERE received_at < ? AND state = 'done')", (horizon,),
+            )
+            return conn.execute(
+                "DELETE FROM events WHERE received_at < ? AND state = 'done'", (horizon,)
+            ).rowcount
+
+        return await self._run(job)

@@ -1,0 +1,281 @@
+"""Dispatch: claim stored events, check them, run every enabled plugin, retry, dead-letter.
+
+Events of one conversation (business number + customer) are handled in order by one task at a
+time; different conversations run concurrently, up to ``dispatch.concurrency``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from tenacity import (
+    AsyncRetrying,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from .decode import decode
+from .dispatch import call_all, call_plugin
+from .errors import PermanentError, StoreError
+from .events import Event, Message
+from .reply import REPLY_TARGET, send_reply
+from .store.base import Delivery, StoredEvent
+
+if TYPE_CHECKING:
+    from .bot import Bot
+
+log = logging.getLogger("botkit.worker")
+
+HOOK_FOR_KIND = {
+    "message": "message_received",
+    "status": "status_received",
+    "contact": "contact_updated",
+    "error": "error_received",
+    "field": "event_received",
+}
+ARG_FOR_HOOK = {
+    "message_received": "message",
+    "status_received": "status",
+    "contact_updated": "contact",
+    "error_received": "error",
+    "event_received": "event",
+}
+
+
+@dataclass(slots=True)
+class Job:
+    stored: StoredEvent
+    event: Event
+
+
+class Dispatcher:
+    """Feeds claimed events to per-conversation queues drained by a pool of tasks."""
+
+    def __init__(self, bot: Bot, *, sleep=asyncio.sleep) -> None:
+        self.bot = bot
+        self.settings = bot.settings.dispatch
+        self._sleep = sleep
+        self._wake = asyncio.Event()
+        self._room = asyncio.Event()
+        self._queues: dict[str, deque[Job]] = {}
+        self._ready: asyncio.Queue[str] = asyncio.Queue()
+        self._queued = 0
+        self._tasks: list[asyncio.Task] = []
+        self._writes: set[asyncio.Future] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.max_queued = max(self.settings.batch_size * 4, self.settings.concurrency * 4)
+
+    def wake(self) -> None:
+        """New events were committed: look for them now rather than at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._feed(), name="botkit-feed")]
+        self._tasks += [asyncio.create_task(self._drain(), name=f"botkit-worker-{i}")
+                        for i in range(self.settings.concurrency)]
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming, let running plugins finish (up to ``timeout``), flush the ledger."""
+        feed, workers = self._tasks[:1], self._tasks[1:]
+        for task in feed:
+            task.cancel()
+        if self._queued:
+            try:
+                await asyncio.wait_for(self._idle.wait(), timeout)
+            except TimeoutError:
+                log.warning("stopping with %d events still queued; they stay pending", self._queued)
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
+        self._tasks = []
+
+    async def wait_idle(self) -> None:
+        """Until nothing is queued or running (tests use it after posting)."""
+        await self._idle.wait()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, running or waiting to be written to the ledger."""
+        return not self._queued and not self._writes
+
+    # -- feeding ---------------------------------------------------------------------------
+
+    async def _feed(self) -> None:
+        while True:
+            while self._queued >= self.max_queued:
+                self._room.clear()
+                await self._room.wait()
+            self._wake.clear()
+            try:
+                claimed = await self.bot.store.claim(self.settings.batch_size)
+            except StoreError as exc:
+                log.error("cannot claim events: %s", exc)
+                await self._sleep(1.0)
+                continue
+            if not claimed:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), 1.0)
+                except TimeoutError:
+                    pass
+                continue
+            jobs = await asyncio.to_thread(self._prepare, claimed)
+            for job in jobs:
+                self._enqueue(job)
+
+    def _prepare(self, claimed: list[StoredEvent]) -> list[Job]:
+        """Decode and check each event (in a thread: schema checks are CPU work)."""
+        jobs = []
+        for stored in claimed:
+            try:
+                context = orjson.loads(stored.payload)
+                problems = self.bot.validator.event_errors(stored.kind, context)
+            except orjson.JSONDecodeError as exc:
+                problems = [f"stored payload is not JSON: {exc}"]
+            if problems:
+                self._spawn_write(self._quarantine(stored, problems))
+                continue
+            jobs.append(Job(stored, decode(stored.kind, stored.key, context, stored.attempt)))
+        return jobs
+
+    async def _quarantine(self, stored: StoredEvent, problems: list[str]) -> None:
+        reason = "; ".join(problems[:20])
+        log.warning("event %s fails its schema; kept in quarantine: %s", stored.key, reason)
+        await self.bot.store.quarantine_event(stored, reason)
+
+    def _enqueue(self, job: Job) -> None:
+        self._queued += 1
+        self._idle.clear()
+        conversation = job.stored.conversation
+        queue = self._queues.get(conversation)
+        if queue is None:
+            self._queues[conversation] = deque([job])
+            self._ready.put_nowait(conversation)
+        else:
+            queue.append(job)
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def _drain(self) -> None:
+        while True:
+            conversation = await self._ready.get()
+            queue = self._queues[conversation]
+            while queue:
+                job = queue[0]
+                try:
+                    await self._run(job)
+                except Exception:  # a bug in botkit itself: keep the worker alive
+                    log.exception("dispatch of %s failed", job.stored.key)
+                queue.popleft()
+                self._queued -= 1
+                self._room.set()
+            del self._queues[conversation]
+            if not self._queued:
+                self._idle.set()
+
+    async def _run(self, job: Job) -> None:
+        deliveries = [
+            await self._deliver(job, target, call)
+            for target, call in self._targets(job)
+            if target not in job.stored.settled_plugins
+        ]
+        clean = all(d.state == "done" and d.attempts == 1 for d in deliveries)
+        state = "dead" if any(d.state == "dead" for d in deliveries) else "done"
+        # The ledger keeps a row per plugin only where something went wrong; a clean event is
+        # one write.
+        self._spawn_write(self.bot.store.settle(job.stored, state, [] if clean else deliveries))
+
+    def _targets(self, job: Job) -> list[tuple[str, Any]]:
+        """(ledger name, coroutine function) for each delivery this event needs, in order."""
+        plugins, event = self.bot.plugins, job.event
+        targets: list[tuple[str, Any]] = []
+        if isinstance(event, Message) and plugins.implementing("reply_for_message"):
+            targets.append((REPLY_TARGET, lambda e: send_reply(self.bot, e)))
+        hook = HOOK_FOR_KIND[job.stored.kind]
+        change = event.identity_change if isinstance(event, Message) else None
+        for name in plugins.names:
+            calls = []
+            if plugins.impls(hook, name):
+                calls.append((hook, ARG_FOR_HOOK[hook]))
+            if change is not None and plugins.impls("contact_updated", name):
+                calls.append(("contact_updated", "contact"))
+            if calls:
+                targets.append((name, self._plugin_call(name, calls, change)))
+        return targets
+
+    def _plugin_call(self, name: str, calls: list[tuple[str, str]], change: Any):
+        async def call(event: Event) -> None:
+            for hook, arg in calls:
+                value = event if hook != "contact_updated" or change is None else (
+                    replace(change, attempt=event.attempt))
+                await call_plugin(self.bot.plugins, hook, name, bot=self.bot, **{arg: value})
+        return call
+
+    async def _deliver(self, job: Job, target: str, call) -> Delivery:
+        """Run one target with retries; the final outcome as a ledger row."""
+        settings = self.settings
+        first = job.stored.attempt
+        attempts = 0
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(settings.max_attempts)
+            | stop_after_delay(settings.max_retry_seconds),
+            wait=wait_random_exponential(multiplier=settings.backoff_initial,
+                                         max=settings.backoff_max),
+            retry=retry_if_not_exception_type(PermanentError),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        started = time.perf_counter()
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    event = job.event if attempts == 1 and first == 1 else replace(
+                        job.event, attempt=first + attempts - 1)
+                    try:
+                        await call(event)
+                    except Exception as exc:
+                        self._note_failure(job, target, attempts, exc)
+                        raise
+        except Exception as exc:
+            await self._dead_letter(job, target, attempts, exc)
+            return Delivery(target, "dead", attempts, f"{type(exc).__name__}: {exc}")
+        self.bot.stats.delivered(target, time.perf_counter() - started)
+        return Delivery(target, "done", attempts)
+
+    def _note_failure(self, job: Job, target: str, attempts: int, exc: Exception) -> None:
+        permanent = isinstance(exc, PermanentError)
+        log.warning("plugin %s failed on %s (attempt %d%s): %s: %s", target, job.stored.key,
+                    attempts, ", permanent" if permanent else "", type(exc).__name__, exc)
+        self.bot.stats.failed(target)
+        if attempts == 1 and not permanent:
+            self._spawn_write(self.bot.store.record_delivery(
+                job.stored, Delivery(target, "retrying", attempts, f"{type(exc).__name__}: {exc}")))
+
+    async def _dead_letter(self, job: Job, target: str, attempts: int, exc: Exception) -> None:
+        log.error("plugin %s gave up on %s after %d attempt(s): %s: %s", target, job.stored.key,
+                  attempts, type(exc).__name__, exc)
+        self.bot.stats.dead_letter(target)
+        await call_all(self.bot.plugins, "delivery_failed", isolate=True, bot=self.bot,
+                       event=job.event, plugin=target, error=exc)
+
+    def _spawn_write(self, coroutine) -> None:
+        """Ledger writes need not hold up dispatch; a crash before them only means a redelivery."""
+        future = asyncio.ensure_future(coroutine)
+        self._writes.add(future)
+        future.add_done_callback(self._write_done)
+
+    def _write_done(self, future: asyncio.Future) -> None:
+        self._writes.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.error("ledger write failed: %s", future.exception())
