@@ -31,7 +31,38 @@ def _fail(exc: BotkitError) -> None:
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class BotkitGroup(click.Group):
+    """The command group; installed plugins add commands through ``register_commands``,
+    loaded only when a command is not one of botkit's own (or when listing them)."""
+
+    def _add_plugin_commands(self) -> None:
+        import pluggy
+
+        from . import hookspecs
+        from .plugins import load_installed
+
+        manager = pluggy.PluginManager("botkit")
+        manager.add_hookspecs(hookspecs)
+        for name, plugin, error in load_installed():
+            if error is not None:
+                click.echo(f"warning: plugin {name!r} failed to import: {error}", err=True)
+                continue
+            manager.register(plugin, name=name)
+        manager.hook.register_commands(cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._add_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+
+@click.group(cls=BotkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name=package_name)
 def cli() -> None:
     """botkit: receive, verify, store and dispatch WhatsApp webhooks to plugins."""
@@ -81,28 +112,28 @@ def check(config_path: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_plugins(config_path: str | None, as_json: bool) -> None:
     """List installed plugins, their versions, whether enabled, and the hooks they implement."""
-    import importlib
-
-    from .plugins import PluginSet, installed_plugins
+    from .plugins import PluginSet, installed_plugins, load_installed
 
     enabled: tuple[str, ...] = ()
     try:
         enabled = Settings.load(config_path).enabled_plugins
     except SettingsError:
         pass
+    infos = installed_plugins()
     rows = []
-    for name, info in sorted(installed_plugins().items()):
-        module = importlib.import_module(info.value.split(":")[0])
-        hooks = [h for h in PluginSet.hook_names() if callable(getattr(module, h, None))]
+    for name, plugin, error in sorted(load_installed(), key=lambda row: row[0]):
+        info = infos[name]
+        hooks = [h for h in PluginSet.hook_names() if callable(getattr(plugin, h, None))]
         rows.append({"name": name, "distribution": info.distribution, "version": info.version,
-                     "enabled": name in enabled, "hooks": hooks})
+                     "enabled": name in enabled, "hooks": hooks,
+                     "error": str(error) if error else None})
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
         mark = "enabled " if row["enabled"] else "disabled"
-        click.echo(f"{row['name']:<20} {row['version'] or '?':<10} {mark}  "
-                   f"{', '.join(row['hooks'])}")
+        hooks = f"failed to import: {row['error']}" if row["error"] else ", ".join(row["hooks"])
+        click.echo(f"{row['name']:<20} {row['version'] or '?':<10} {mark}  {hooks}")
 
 
 @cli.command()

@@ -42,6 +42,17 @@ def installed_plugins() -> dict[str, PluginInfo]:
     return found
 
 
+def load_installed() -> list[tuple[str, Any, Exception | None]]:
+    """Import every installed plugin: (name, module or None, import error or None)."""
+    loaded = []
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded.append((ep.name, ep.load(), None))
+        except Exception as exc:
+            loaded.append((ep.name, None, exc))
+    return loaded
+
+
 def config_schema(plugin: Any) -> dict | None:
     """The plugin's settings schema: ``config_schema`` on the object, or ``config.schema.json``
     shipped in its package."""

@@ -47,8 +47,25 @@ def to_json(value: Any, *, sort_keys: bool = False) -> bytes:
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
     except TypeError:
-        return json.dumps(value, sort_keys=sort_keys, separators=(",", ":"),
-                          ensure_ascii=False, default=repr).encode()
+        try:
+            return json.dumps(value, sort_keys=sort_keys, separators=(",", ":"),
+                              ensure_ascii=False, default=repr).encode()
+        except RecursionError:
+            raise ValueError("JSON nested too deeply to store") from None
+
+
+def from_json(data: bytes) -> Any:
+    """Parse JSON bytes fast; numbers beyond what orjson holds fall back to exact parsing.
+
+    Raises ``ValueError`` (with orjson's reason) for anything that is not valid UTF-8 JSON.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        try:
+            return json.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError):
+            raise exc from None
 
 
 def digest(value: Any) -> str:
@@ -201,7 +218,10 @@ def _sender_contact(message: Any, contacts: list[dict]) -> dict | None:
 
 
 def split_body(doc: Any, oldest: float = 0) -> SplitResult:
-    """Every item of every entry and change as a record; items older than ``oldest`` are stale."""
+    """Every item of every entry and change as a record; items older than ``oldest`` are stale.
+
+    Raises ``ValueError`` for a body too deeply nested to store item by item.
+    """
     splitter = _Splitter(oldest)
     splitter.body(doc)
     return splitter.result

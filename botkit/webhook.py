@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from .errors import StoreError
-from .split import split_body
+from .split import from_json, split_body
 
 if TYPE_CHECKING:
     from .bot import Bot
@@ -197,16 +197,16 @@ class WebhookEndpoint:
     async def accept(self, body: bytes) -> None:
         """Parse, split and commit; authentic bodies that cannot be read go to quarantine."""
         store = self.bot.store
+        oldest = self.bot.clock() - self.bot.settings.store.dedupe_seconds
         try:
-            doc = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            reason = f"signed body is not valid JSON: {exc}"
+            result = split_body(from_json(body), oldest)
+        except (orjson.JSONDecodeError, ValueError) as exc:
+            reason = f"signed body is not valid JSON: {exc}" if isinstance(
+                exc, orjson.JSONDecodeError) else f"signed body cannot be split: {exc}"
             log.warning("webhook POST 200: %s; kept in quarantine", reason)
             await store.quarantine(reason, body)
             self.stats.quarantined.labels("body").inc()
             return
-        oldest = self.bot.clock() - self.bot.settings.store.dedupe_seconds
-        result = split_body(doc, oldest)
         for reject in result.rejects:
             log.warning("webhook POST 200: %s; kept in quarantine", reject.reason)
             self.stats.quarantined.labels("body").inc()

@@ -13,7 +13,6 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from tenacity import (
     AsyncRetrying,
     retry_if_not_exception_type,
@@ -23,6 +22,7 @@ from tenacity import (
 )
 
 from .decode import decode
+from .split import from_json
 from .dispatch import call_all, call_plugin
 from .errors import PermanentError, StoreError
 from .events import Event, Message
@@ -138,10 +138,12 @@ class Dispatcher:
         jobs = []
         for stored in claimed:
             try:
-                context = orjson.loads(stored.payload)
+                context = from_json(stored.payload)
                 problems = self.bot.validator.event_errors(stored.kind, context)
-            except orjson.JSONDecodeError as exc:
+            except ValueError as exc:
                 problems = [f"stored payload is not JSON: {exc}"]
+            except RecursionError:
+                problems = ["nested too deeply to check"]
             if problems:
                 self._spawn_write(self._quarantine(stored, problems))
                 continue

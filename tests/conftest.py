@@ -14,3 +14,37 @@ def recorder() -> Recorder:
 @pytest.fixture
 def payload_clock():
     return lambda: PAYLOAD_NOW
+
+
+@pytest.fixture
+def installed_plugin(tmp_path, monkeypatch):
+    """Install a plugin package for real (a dist-info with a ``botkit`` entry point) on
+    ``sys.path``: ``install(name, source, schema=None)`` returns the package name."""
+    import importlib
+    import json
+    import sys
+
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    packages: list[str] = []
+
+    def install(name: str, source: str, schema: dict | None = None,
+                version: str = "1.0") -> str:
+        package = "botkit_" + name.replace("-", "_")
+        (site / package).mkdir()
+        (site / package / "__init__.py").write_text(source)
+        if schema is not None:
+            (site / package / "config.schema.json").write_text(json.dumps(schema))
+        dist = site / f"{package}-{version}.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: botkit-{name}\nVersion: {version}\n")
+        (dist / "entry_points.txt").write_text(f"[botkit]\n{name} = {package}\n")
+        importlib.invalidate_caches()
+        packages.append(package)
+        return package
+
+    yield install
+    for package in packages:
+        sys.modules.pop(package, None)

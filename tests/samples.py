@@ -66,3 +66,16 @@ class Recorder:
     @hookimpl
     def error_received(self, error) -> None:
         self.record("error_received", error)
+
+
+def db_rows(runner, sql: str, *args) -> list[tuple]:
+    """Read the running bot's SQLite store with a connection of our own."""
+    import sqlite3
+
+    from botkit.store.sqlite import sqlite_path
+
+    conn = sqlite3.connect(sqlite_path(runner.settings.store.url))
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()

@@ -23,7 +23,8 @@ def make_settings(data_dir: Path, *, enabled_plugins: list[str] | None = None,
                   plugins: Mapping[str, Any] | None = None, **sections: Mapping[str, Any]
                   ) -> Settings:
     """Settings for a test bot: fixed test secrets, a SQLite store in ``data_dir``, and a
-    dedupe window wide enough for sample payloads from months ago."""
+    dedupe window wide enough for sample payloads from months ago. Each keyword is a settings
+    table merged over these defaults; a ``None`` value removes that key."""
     data: dict[str, Any] = {
         "enabled_plugins": list(enabled_plugins or []),
         "whatsapp": {"verify_token": VERIFY_TOKEN, "app_secret": APP_SECRET,
@@ -34,7 +35,8 @@ def make_settings(data_dir: Path, *, enabled_plugins: list[str] | None = None,
         "dispatch": {"backoff_initial": 0.01, "backoff_max": 0.05},
     }
     for name, table in sections.items():
-        data[name] = {**data.get(name, {}), **table}
+        merged = {**data.get(name, {}), **table}
+        data[name] = {key: value for key, value in merged.items() if value is not None}
     if plugins:
         data["plugins"] = {name: dict(table) for name, table in plugins.items()}
     return Settings.from_dict(data, env={})

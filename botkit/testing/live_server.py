@@ -28,14 +28,21 @@ class LiveServer:
                                 timeout_graceful_shutdown=5)
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # older uvicorn
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        self._task = asyncio.create_task(self._serve(sock))
         while not self._server.started:
             if self._task.done():
                 self._task.result()
-                raise RuntimeError("the app failed to start (see the log)")
+                raise RuntimeError("the server stopped before it started")
             await asyncio.sleep(0.01)
         self.url = f"http://{self.host}:{port}"
         return self
+
+    async def _serve(self, sock: socket.socket) -> None:
+        assert self._server is not None
+        try:
+            await self._server.serve(sockets=[sock])
+        except SystemExit as exc:  # uvicorn exits when the app's startup fails
+            raise RuntimeError("the app failed to start (see the log)") from exc
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None and self._task is not None
