@@ -27,7 +27,7 @@ class Lifecycle:
 
 async def test_hook_startup(botkit_runner_factory):
     plugin = Lifecycle()
-    bot = await botkit_runner_factory(enabled_plugins=["life"], plugins={"life": plugin})
+    bot = await botkit_runner_factory(enabled_plugins=["life"], extra_plugins={"life": plugin})
     assert plugin.seen == ["startup"]
     assert bot.bot.state["lifecycle"] == "open"
 
@@ -37,7 +37,7 @@ async def test_hook_shutdown(tmp_path):
 
     plugin = Lifecycle()
     async with BotRunner(make_settings(tmp_path, enabled_plugins=["life"]),
-                         plugins={"life": plugin}):
+                         extra_plugins={"life": plugin}):
         assert plugin.seen == ["startup"]
     assert plugin.seen == ["startup", "shutdown:open"]
 
@@ -51,13 +51,13 @@ async def test_failing_startup_stops_the_server(tmp_path):
             raise RuntimeError("cannot reach the CRM")
 
     runner = BotRunner(make_settings(tmp_path, enabled_plugins=["broken"]),
-                       plugins={"broken": Broken()})
+                       extra_plugins={"broken": Broken()})
     with pytest.raises(RuntimeError):
         await runner.__aenter__()
 
 
 async def test_hook_message_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], plugins={"rec": recorder},
+    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
                                       clock=payload_clock)
     await bot.post(TEXT)
     await bot.settle()
@@ -69,7 +69,7 @@ async def test_hook_message_received(botkit_runner_factory, recorder, payload_cl
 
 
 async def test_hook_status_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], plugins={"rec": recorder},
+    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
                                       clock=payload_clock)
     await bot.post(payload_bytes("status_sent.json"))
     await bot.settle()
@@ -79,7 +79,7 @@ async def test_hook_status_received(botkit_runner_factory, recorder, payload_clo
 
 
 async def test_hook_contact_updated(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], plugins={"rec": recorder},
+    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
                                       clock=payload_clock)
     await bot.post(TEXT)
     await bot.post(TEXT.replace(b"Hi! Do you", b"Hello, do you").replace(b"NQA=", b"NQB="))
@@ -92,7 +92,7 @@ async def test_hook_contact_updated(botkit_runner_factory, recorder, payload_clo
 
 
 async def test_hook_event_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], plugins={"rec": recorder},
+    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
                                       clock=payload_clock)
     await bot.post(payload_bytes("field_message_template_status_update.json"))
     await bot.settle()
@@ -103,7 +103,7 @@ async def test_hook_event_received(botkit_runner_factory, recorder, payload_cloc
 
 
 async def test_hook_error_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], plugins={"rec": recorder},
+    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
                                       clock=payload_clock)
     await bot.post(payload_bytes("message_errors_value_level.json"))
     await bot.settle()
@@ -125,7 +125,7 @@ class Replier:
 async def test_hook_reply_for_message(botkit_runner_factory, fake_graph, payload_clock):
     silent, replier = Replier(lambda m: None), Replier(lambda m: f"echo: {m.text}")
     bot = await botkit_runner_factory(
-        enabled_plugins=["silent", "replier"], plugins={"silent": silent, "replier": replier},
+        enabled_plugins=["silent", "replier"], extra_plugins={"silent": silent, "replier": replier},
         whatsapp={"graph_url": fake_graph.url}, clock=payload_clock)
     await bot.post(TEXT)
     await bot.post(TEXT)  # a redelivery: no second reply
@@ -163,7 +163,7 @@ async def test_hook_delivery_failed(botkit_runner_factory, recorder, payload_clo
     flaky, failures = Flaky(failures=99), Failures()
     bot = await botkit_runner_factory(
         enabled_plugins=["rec", "flaky", "failures"],
-        plugins={"rec": recorder, "flaky": flaky, "failures": failures},
+        extra_plugins={"rec": recorder, "flaky": flaky, "failures": failures},
         dispatch={"max_attempts": 3}, clock=payload_clock)
     await bot.post(TEXT)
     await bot.settle()
@@ -179,7 +179,7 @@ async def test_retry_runs_only_the_failing_plugin(botkit_runner_factory, recorde
                                                   payload_clock):
     flaky = Flaky(failures=2)
     bot = await botkit_runner_factory(enabled_plugins=["rec", "flaky"],
-                                      plugins={"rec": recorder, "flaky": flaky},
+                                      extra_plugins={"rec": recorder, "flaky": flaky},
                                       clock=payload_clock)
     await bot.post(TEXT)
     await bot.settle()
@@ -191,7 +191,7 @@ async def test_retry_runs_only_the_failing_plugin(botkit_runner_factory, recorde
 async def test_permanent_errors_are_not_retried(botkit_runner_factory, payload_clock):
     flaky, failures = Flaky(failures=1, permanent=True), Failures()
     bot = await botkit_runner_factory(enabled_plugins=["flaky", "failures"],
-                                      plugins={"flaky": flaky, "failures": failures},
+                                      extra_plugins={"flaky": flaky, "failures": failures},
                                       clock=payload_clock)
     await bot.post(TEXT)
     await bot.settle()
@@ -210,7 +210,7 @@ async def test_hook_register_routes(botkit_runner_factory):
 
             register("/hello", hello)
 
-    bot = await botkit_runner_factory(enabled_plugins=["routes"], plugins={"routes": Routes()})
+    bot = await botkit_runner_factory(enabled_plugins=["routes"], extra_plugins={"routes": Routes()})
     response = await bot.client.get("/hello")
     assert response.status_code == 200 and response.json() == {"plugins": ["routes"]}
 
@@ -224,7 +224,7 @@ async def test_routes_may_not_take_the_webhook_path(tmp_path, caplog):
             register("/webhook", lambda: "mine")
 
     runner = BotRunner(make_settings(tmp_path, enabled_plugins=["greedy"]),
-                       plugins={"greedy": Greedy()})
+                       extra_plugins={"greedy": Greedy()})
     with pytest.raises(RuntimeError, match="failed to start"):
         await runner.__aenter__()
     assert "route /webhook is already taken" in caplog.text

@@ -42,7 +42,7 @@ def test_every_sample_has_an_expectation():
 async def test_sample_is_dispatched_once_to_the_right_hooks(name, botkit_runner_factory,
                                                             recorder, payload_clock):
     bot = await botkit_runner_factory(
-        enabled_plugins=["rec"], plugins={"rec": recorder}, clock=payload_clock,
+        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock,
         whatsapp={"app_secret": None,
                   "app_secrets": ["fake_app_secret_0123456789abcdef", "test-secret"]})
     body = payload_bytes(name)
@@ -60,7 +60,7 @@ async def test_sample_is_dispatched_once_to_the_right_hooks(name, botkit_runner_
 
 
 async def test_identity_changes_are_typed(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], plugins={"rec": recorder},
+    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
                                       clock=payload_clock)
     await bot.post(payload_bytes("message_system_user_changed_number.json"))
     await bot.post(payload_bytes("message_system_customer_identity_changed.json"))
@@ -73,7 +73,7 @@ async def test_identity_changes_are_typed(botkit_runner_factory, recorder, paylo
 
 async def test_typed_fields_of_messages_and_statuses(botkit_runner_factory, recorder,
                                                      payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], plugins={"rec": recorder},
+    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
                                       clock=payload_clock)
     for name in ("message_interactive_button_reply.json", "message_button.json",
                  "status_failed.json", "message_reaction_removed.json",

@@ -18,7 +18,7 @@ TEXT = payload_bytes("message_text.json")
 
 @pytest.fixture
 async def bot(botkit_runner_factory, recorder, payload_clock):
-    return await botkit_runner_factory(enabled_plugins=["rec"], plugins={"rec": recorder},
+    return await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
                                        clock=payload_clock)
 
 
@@ -196,7 +196,7 @@ async def test_redelivery_and_the_same_message_in_another_batch_dispatch_once(bo
 
 async def test_events_older_than_the_window_are_acknowledged_and_dropped(
         botkit_runner_factory, recorder):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], plugins={"rec": recorder},
+    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
                                       store={"dedupe_days": 8},
                                       clock=lambda: PAYLOAD_NOW + 9 * 86400)
     response = await bot.post(payload_bytes("status_sent.json"))

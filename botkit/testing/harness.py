@@ -43,14 +43,17 @@ def make_settings(data_dir: Path, *, enabled_plugins: list[str] | None = None,
 
 
 class BotRunner:
-    """``async with BotRunner(settings, plugins={...}) as bot:`` then ``await bot.post(payload)``."""
+    """``async with BotRunner(settings) as bot:`` then ``await bot.post(payload)``.
 
-    def __init__(self, settings: Settings, *, plugins: Mapping[str, Any] | None = None,
+    ``extra_plugins`` adds plugin objects that are not installed packages, by name.
+    """
+
+    def __init__(self, settings: Settings, *, extra_plugins: Mapping[str, Any] | None = None,
                  clock: Callable[[], float] = time.time, app_secret: str = APP_SECRET) -> None:
         from ..app import create_app
 
         self.settings = settings
-        self.app = create_app(settings, plugins=plugins, clock=clock)
+        self.app = create_app(settings, plugins=extra_plugins, clock=clock)
         self.app_secret = app_secret
         self.server = LiveServer(self.app)
         self.client: httpx.AsyncClient | None = None

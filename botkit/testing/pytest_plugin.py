@@ -22,16 +22,17 @@ def fake_graph() -> Iterator:
 
 @pytest.fixture
 async def botkit_runner_factory(tmp_path) -> AsyncIterator:
-    """``await start(enabled_plugins=[...], plugins={...}, **sections)`` gives a running
-    :class:`~botkit.testing.BotRunner`; every runner is stopped after the test."""
+    """``await start(enabled_plugins=[...], extra_plugins={name: obj}, plugins={name: table},
+    **tables)`` gives a running :class:`~botkit.testing.BotRunner` (settings as
+    :func:`~botkit.testing.make_settings` builds them); every runner is stopped after the test."""
     from .harness import BotRunner, make_settings
 
     runners: list[BotRunner] = []
 
-    async def start(*, plugins=None, clock=None, **options) -> BotRunner:
+    async def start(*, extra_plugins=None, clock=None, **options) -> BotRunner:
         settings = make_settings(tmp_path / f"bot{len(runners)}", **options)
         kwargs = {"clock": clock} if clock else {}
-        runner = BotRunner(settings, plugins=plugins, **kwargs)
+        runner = BotRunner(settings, extra_plugins=extra_plugins, **kwargs)
         await runner.__aenter__()
         runners.append(runner)
         return runner
