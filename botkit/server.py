@@ -23,6 +23,10 @@ def run(app: Quart, settings: Settings) -> None:
         lifespan="on", access_log=False, log_config=None, server_header=False,
         date_header=False, timeout_graceful_shutdown=15,
     )
+    # uvicorn re-raises the stop signal after its graceful shutdown; with these handlers in
+    # place that ends the process with status 0 instead of "killed by SIGTERM".
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     uvicorn.Server(config).run()
 
 

@@ -1,0 +1,32 @@
+# One command each: `make serve` sets up and runs the server, `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+INSTALL_ARGS := -e '.[test]' $(foreach p,$(PLUGINS),-e $(dir $(p)))
+
+.PHONY: setup serve test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml $(PLUGINS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet $(INSTALL_ARGS)
+	touch $@
+
+serve: setup
+	$(BIN)/botkit serve
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) botkit-data
