@@ -65,3 +65,5 @@ def configure(level: str = "INFO", fmt: str = "json", secrets: Iterable[str] = (
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    # httpx logs every request URL at INFO; Meta's signed media URLs must not reach the logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
