@@ -36,7 +36,9 @@ def _message(error: ValidationError) -> str:
     ):
         names = [name for option in error.validator_value for name in option["required"]]
         return "needs one of: " + ", ".join(names)
-    if error.validator == "oneOf" and error.absolute_path and "secret" in str(error.schema):
+    if error.validator == "oneOf" and any(
+        "env" in option.get("properties", {}) for option in error.validator_value
+    ):
         return "expected a string, {env = \"NAME\"} or {file = \"path\"}"
     return error.message
 
