@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -115,10 +116,8 @@ def list_plugins(config_path: str | None, as_json: bool) -> None:
     from .plugins import PluginSet, installed_plugins, load_installed
 
     enabled: tuple[str, ...] = ()
-    try:
+    with contextlib.suppress(SettingsError):
         enabled = Settings.load(config_path).enabled_plugins
-    except SettingsError:
-        pass
     infos = installed_plugins()
     rows = []
     for name, plugin, error in sorted(load_installed(), key=lambda row: row[0]):

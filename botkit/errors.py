@@ -24,4 +24,4 @@ class StoreError(BotkitError):
 
 
 class PermanentError(Exception):
-    """Raised by a plugin for a failure that retrying cannot fix: no retry, straight to dead letters."""
+    """Raised by a plugin for a failure retrying cannot fix: no retry, straight to dead letters."""

@@ -1,4 +1,4 @@
-"""Typed, frozen events handed to plugins; each keeps the item's raw dict for what it does not type."""
+"""Typed, frozen events handed to plugins; each keeps the raw dict for what it does not type."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import SettingsError
 from ._schema_check import packaged_validator, problems
+from .errors import SettingsError
 
 CONFIG_ENV = "BOTKIT_CONFIG"
 DEFAULT_SETTINGS = "default.toml"
@@ -150,7 +150,7 @@ class Settings:
 
 
 class _SecretResolver:
-    """Resolves ``{env = ...}``/``{file = ...}`` secrets once, naming (never showing) what is missing."""
+    """Resolves ``{env = ...}`` / ``{file = ...}`` secrets once; names what is missing."""
 
     def __init__(self, env: Mapping[str, str], base_dir: Path) -> None:
         self.env, self.base_dir, self.problems = env, base_dir, []

@@ -7,6 +7,7 @@ time; different conversations run concurrently, up to ``dispatch.concurrency``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -22,11 +23,11 @@ from tenacity import (
 )
 
 from .decode import decode
-from .split import from_json
 from .dispatch import call_all, call_plugin
 from .errors import PermanentError, StoreError
 from .events import Event, Message
 from .reply import REPLY_TARGET, send_reply
+from .split import from_json
 from .store.base import Delivery, StoredEvent
 
 if TYPE_CHECKING:
@@ -124,10 +125,8 @@ class Dispatcher:
                 await self._sleep(1.0)
                 continue
             if not claimed:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 1.0)
-                except TimeoutError:
-                    pass
                 continue
             jobs = await asyncio.to_thread(self._prepare, claimed)
             for job in jobs:

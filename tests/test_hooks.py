@@ -36,8 +36,9 @@ async def test_hook_shutdown(tmp_path):
     from botkit.testing import BotRunner, make_settings
 
     plugin = Lifecycle()
-    async with BotRunner(make_settings(tmp_path, enabled_plugins=["life"]),
-                         extra_plugins={"life": plugin}):
+    async with BotRunner(
+        make_settings(tmp_path, enabled_plugins=["life"]), extra_plugins={"life": plugin}
+    ):
         assert plugin.seen == ["startup"]
     assert plugin.seen == ["startup", "shutdown:open"]
 
@@ -50,15 +51,17 @@ async def test_failing_startup_stops_the_server(tmp_path):
         def startup(self, bot):
             raise RuntimeError("cannot reach the CRM")
 
-    runner = BotRunner(make_settings(tmp_path, enabled_plugins=["broken"]),
-                       extra_plugins={"broken": Broken()})
+    runner = BotRunner(
+        make_settings(tmp_path, enabled_plugins=["broken"]), extra_plugins={"broken": Broken()}
+    )
     with pytest.raises(RuntimeError):
         await runner.__aenter__()
 
 
 async def test_hook_message_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
-                                      clock=payload_clock)
+    bot = await botkit_runner_factory(
+        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
+    )
     await bot.post(TEXT)
     await bot.settle()
     [message] = [e for e in recorder.events if e.kind == "message"]
@@ -69,8 +72,9 @@ async def test_hook_message_received(botkit_runner_factory, recorder, payload_cl
 
 
 async def test_hook_status_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
-                                      clock=payload_clock)
+    bot = await botkit_runner_factory(
+        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
+    )
     await bot.post(payload_bytes("status_sent.json"))
     await bot.settle()
     [status] = recorder.events
@@ -79,8 +83,9 @@ async def test_hook_status_received(botkit_runner_factory, recorder, payload_clo
 
 
 async def test_hook_contact_updated(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
-                                      clock=payload_clock)
+    bot = await botkit_runner_factory(
+        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
+    )
     await bot.post(TEXT)
     await bot.post(TEXT.replace(b"Hi! Do you", b"Hello, do you").replace(b"NQA=", b"NQB="))
     renamed = TEXT.replace(b"Priya Raman", b"Priya R.").replace(b"NQA=", b"NQC=")
@@ -92,8 +97,9 @@ async def test_hook_contact_updated(botkit_runner_factory, recorder, payload_clo
 
 
 async def test_hook_event_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
-                                      clock=payload_clock)
+    bot = await botkit_runner_factory(
+        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
+    )
     await bot.post(payload_bytes("field_message_template_status_update.json"))
     await bot.settle()
     [event] = recorder.events
@@ -103,8 +109,9 @@ async def test_hook_event_received(botkit_runner_factory, recorder, payload_cloc
 
 
 async def test_hook_error_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
-                                      clock=payload_clock)
+    bot = await botkit_runner_factory(
+        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
+    )
     await bot.post(payload_bytes("message_errors_value_level.json"))
     await bot.settle()
     [error] = recorder.events
@@ -125,8 +132,11 @@ class Replier:
 async def test_hook_reply_for_message(botkit_runner_factory, fake_graph, payload_clock):
     silent, replier = Replier(lambda m: None), Replier(lambda m: f"echo: {m.text}")
     bot = await botkit_runner_factory(
-        enabled_plugins=["silent", "replier"], extra_plugins={"silent": silent, "replier": replier},
-        whatsapp={"graph_url": fake_graph.url}, clock=payload_clock)
+        enabled_plugins=["silent", "replier"],
+        extra_plugins={"silent": silent, "replier": replier},
+        whatsapp={"graph_url": fake_graph.url},
+        clock=payload_clock,
+    )
     await bot.post(TEXT)
     await bot.post(TEXT)  # a redelivery: no second reply
     await bot.settle()
@@ -164,7 +174,9 @@ async def test_hook_delivery_failed(botkit_runner_factory, recorder, payload_clo
     bot = await botkit_runner_factory(
         enabled_plugins=["rec", "flaky", "failures"],
         extra_plugins={"rec": recorder, "flaky": flaky, "failures": failures},
-        dispatch={"max_attempts": 3}, clock=payload_clock)
+        dispatch={"max_attempts": 3},
+        clock=payload_clock,
+    )
     await bot.post(TEXT)
     await bot.settle()
     assert flaky.attempts == [1, 2, 3]
@@ -175,12 +187,13 @@ async def test_hook_delivery_failed(botkit_runner_factory, recorder, payload_clo
     assert ("flaky", "dead", 3) in rows
 
 
-async def test_retry_runs_only_the_failing_plugin(botkit_runner_factory, recorder,
-                                                  payload_clock):
+async def test_retry_runs_only_the_failing_plugin(botkit_runner_factory, recorder, payload_clock):
     flaky = Flaky(failures=2)
-    bot = await botkit_runner_factory(enabled_plugins=["rec", "flaky"],
-                                      extra_plugins={"rec": recorder, "flaky": flaky},
-                                      clock=payload_clock)
+    bot = await botkit_runner_factory(
+        enabled_plugins=["rec", "flaky"],
+        extra_plugins={"rec": recorder, "flaky": flaky},
+        clock=payload_clock,
+    )
     await bot.post(TEXT)
     await bot.settle()
     assert flaky.attempts == [1, 2, 3]
@@ -190,9 +203,11 @@ async def test_retry_runs_only_the_failing_plugin(botkit_runner_factory, recorde
 
 async def test_permanent_errors_are_not_retried(botkit_runner_factory, payload_clock):
     flaky, failures = Flaky(failures=1, permanent=True), Failures()
-    bot = await botkit_runner_factory(enabled_plugins=["flaky", "failures"],
-                                      extra_plugins={"flaky": flaky, "failures": failures},
-                                      clock=payload_clock)
+    bot = await botkit_runner_factory(
+        enabled_plugins=["flaky", "failures"],
+        extra_plugins={"flaky": flaky, "failures": failures},
+        clock=payload_clock,
+    )
     await bot.post(TEXT)
     await bot.settle()
     assert flaky.attempts == [1]
@@ -210,7 +225,9 @@ async def test_hook_register_routes(botkit_runner_factory):
 
             register("/hello", hello)
 
-    bot = await botkit_runner_factory(enabled_plugins=["routes"], extra_plugins={"routes": Routes()})
+    bot = await botkit_runner_factory(
+        enabled_plugins=["routes"], extra_plugins={"routes": Routes()}
+    )
     response = await bot.client.get("/hello")
     assert response.status_code == 200 and response.json() == {"plugins": ["routes"]}
 
@@ -223,8 +240,9 @@ async def test_routes_may_not_take_the_webhook_path(tmp_path, caplog):
         def register_routes(self, register):
             register("/webhook", lambda: "mine")
 
-    runner = BotRunner(make_settings(tmp_path, enabled_plugins=["greedy"]),
-                       extra_plugins={"greedy": Greedy()})
+    runner = BotRunner(
+        make_settings(tmp_path, enabled_plugins=["greedy"]), extra_plugins={"greedy": Greedy()}
+    )
     with pytest.raises(RuntimeError, match="failed to start"):
         await runner.__aenter__()
     assert "route /webhook is already taken" in caplog.text
@@ -233,7 +251,9 @@ async def test_routes_may_not_take_the_webhook_path(tmp_path, caplog):
 def test_hook_register_commands(installed_plugin):
     from botkit.cli import cli
 
-    installed_plugin("hello", '''
+    installed_plugin(
+        "hello",
+        '''
 import click
 from botkit import hookimpl
 
@@ -243,7 +263,8 @@ def register_commands(cli):
     def hello():
         """Say hello."""
         click.echo("hello from a plugin")
-''')
+''',
+    )
     result = CliRunner().invoke(cli, ["hello"])
     assert result.exit_code == 0, result.output
     assert result.output == "hello from a plugin\n"

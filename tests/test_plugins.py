@@ -67,7 +67,7 @@ def test_unknown_hooks_and_wrong_arguments_are_refused(tmp_path):
 
     for plugin in (Typo(), WrongArgs()):
         settings = make_settings(tmp_path, enabled_plugins=["p"])
-        with pytest.raises(SettingsError, match="plugins.p: cannot register"):
+        with pytest.raises(SettingsError, match=r"plugins\.p: cannot register"):
             load_plugins(settings, {"p": plugin})
 
 

@@ -10,8 +10,11 @@ ONE_STATUS = {"status_received": 1}
 ONE_FIELD = {"event_received": 1}
 
 EXPECTED = {
-    "messages_multiple_entries_and_changes.json":
-        {"message_received": 2, "contact_updated": 2, "status_received": 1},
+    "messages_multiple_entries_and_changes.json": {
+        "message_received": 2,
+        "contact_updated": 2,
+        "status_received": 1,
+    },
     "messages_multiple_in_one_change.json": {"message_received": 3, "contact_updated": 2},
     "message_errors_value_level.json": {"error_received": 1},
     # System messages carry no contacts array; the identity change itself is the update.
@@ -39,18 +42,29 @@ def test_every_sample_has_an_expectation():
 
 
 @pytest.mark.parametrize("name", payload_files())
-async def test_sample_is_dispatched_once_to_the_right_hooks(name, botkit_runner_factory,
-                                                            recorder, payload_clock):
+async def test_sample_is_dispatched_once_to_the_right_hooks(
+    name, botkit_runner_factory, recorder, payload_clock
+):
     bot = await botkit_runner_factory(
-        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock,
-        whatsapp={"app_secret": None,
-                  "app_secrets": ["fake_app_secret_0123456789abcdef", "test-secret"]})
+        enabled_plugins=["rec"],
+        extra_plugins={"rec": recorder},
+        clock=payload_clock,
+        whatsapp={
+            "app_secret": None,
+            "app_secrets": ["fake_app_secret_0123456789abcdef", "test-secret"],
+        },
+    )
     body = payload_bytes(name)
     signatures = published_signatures()
     for secret in ("fake_app_secret_0123456789abcdef", "test-secret"):
-        response = await bot.client.post("/webhook", content=body, headers={
-            "content-type": "application/json",
-            "x-hub-signature-256": signatures[(name, secret)]})
+        response = await bot.client.post(
+            "/webhook",
+            content=body,
+            headers={
+                "content-type": "application/json",
+                "x-hub-signature-256": signatures[(name, secret)],
+            },
+        )
         assert response.status_code == 200
     await bot.settle()
     assert dict(recorder.counts()) == expected_calls(name)
@@ -60,8 +74,9 @@ async def test_sample_is_dispatched_once_to_the_right_hooks(name, botkit_runner_
 
 
 async def test_identity_changes_are_typed(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
-                                      clock=payload_clock)
+    bot = await botkit_runner_factory(
+        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
+    )
     await bot.post(payload_bytes("message_system_user_changed_number.json"))
     await bot.post(payload_bytes("message_system_customer_identity_changed.json"))
     await bot.settle()
@@ -71,13 +86,19 @@ async def test_identity_changes_are_typed(botkit_runner_factory, recorder, paylo
     assert number.wa_id and number.previous_wa_id and number.wa_id != number.previous_wa_id
 
 
-async def test_typed_fields_of_messages_and_statuses(botkit_runner_factory, recorder,
-                                                     payload_clock):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
-                                      clock=payload_clock)
-    for name in ("message_interactive_button_reply.json", "message_button.json",
-                 "status_failed.json", "message_reaction_removed.json",
-                 "message_bsuid_username_only.json"):
+async def test_typed_fields_of_messages_and_statuses(
+    botkit_runner_factory, recorder, payload_clock
+):
+    bot = await botkit_runner_factory(
+        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
+    )
+    for name in (
+        "message_interactive_button_reply.json",
+        "message_button.json",
+        "status_failed.json",
+        "message_reaction_removed.json",
+        "message_bsuid_username_only.json",
+    ):
         assert (await bot.post(payload_bytes(name))).status_code == 200
     await bot.settle()
     by_kind = {}

@@ -16,7 +16,7 @@ import pytest
 from samples import payload_bytes, payload_files, published_signatures
 
 BOTKIT = str(Path(sys.executable).with_name("botkit"))
-RECORDING_PLUGIN = '''
+RECORDING_PLUGIN = """
 import json
 from botkit import hookimpl
 
@@ -48,10 +48,14 @@ def event_received(bot, event):
 @hookimpl
 def error_received(bot, error):
     _write(bot, "error_received", error)
-'''
-JOURNAL_SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-                  "additionalProperties": False, "required": ["path"],
-                  "properties": {"path": {"type": "string"}}}
+"""
+JOURNAL_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["path"],
+    "properties": {"path": {"type": "string"}},
+}
 
 
 def free_port() -> int:
@@ -74,7 +78,7 @@ bind = "127.0.0.1:{port}"
 path = "/webhook"
 
 [store]
-url = "sqlite:///{tmp_path / 'data' / 'botkit.db'}"
+url = "sqlite:///{tmp_path / "data" / "botkit.db"}"
 dedupe_days = 3650
 
 [plugins.journal]
@@ -90,10 +94,21 @@ def serve(tmp_path, installed_plugin):
     processes = []
 
     def start(env_extra: dict[str, str] | None = None, args: tuple[str, ...] = ()):
-        env = {**os.environ, "PYTHONPATH": site, "WHATSAPP_APP_SECRET": "test-secret",
-               "WHATSAPP_VERIFY_TOKEN": "vt", **(env_extra or {})}
-        process = subprocess.Popen([BOTKIT, "serve", *args], env=env, cwd=tmp_path,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env = {
+            **os.environ,
+            "PYTHONPATH": site,
+            "WHATSAPP_APP_SECRET": "test-secret",
+            "WHATSAPP_VERIFY_TOKEN": "vt",
+            **(env_extra or {}),
+        }
+        process = subprocess.Popen(
+            [BOTKIT, "serve", *args],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         processes.append(process)
         return process
 
@@ -140,8 +155,12 @@ def expected_items() -> dict[str, int]:
                 messages |= {m["id"] for m in value.get("messages", [])}
                 statuses |= {(s["id"], s["status"]) for s in value.get("statuses", [])}
                 errors += len(value.get("errors", []))
-    return {"message_received": len(messages), "status_received": len(statuses),
-            "error_received": errors, "event_received": fields}
+    return {
+        "message_received": len(messages),
+        "status_received": len(statuses),
+        "error_received": errors,
+        "event_received": fields,
+    }
 
 
 def test_serve_verifies_stores_and_dispatches_every_sample(serve, tmp_path):
@@ -152,17 +171,24 @@ def test_serve_verifies_stores_and_dispatches_every_sample(serve, tmp_path):
     base = f"http://127.0.0.1:{port}"
     wait_ready(base, process)
 
-    verify = httpx.get(f"{base}/webhook", params={
-        "hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": "vt"})
+    verify = httpx.get(
+        f"{base}/webhook",
+        params={"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": "vt"},
+    )
     assert (verify.status_code, verify.text) == (200, "1158201444")
 
     signatures = published_signatures()
     with httpx.Client(base_url=base) as client:
         for name in payload_files():
             for _ in range(2):  # every redelivery is acknowledged and dispatched once
-                response = client.post("/webhook", content=payload_bytes(name), headers={
-                    "x-hub-signature-256": signatures[(name, "test-secret")],
-                    "content-type": "application/json"})
+                response = client.post(
+                    "/webhook",
+                    content=payload_bytes(name),
+                    headers={
+                        "x-hub-signature-256": signatures[(name, "test-secret")],
+                        "content-type": "application/json",
+                    },
+                )
                 assert response.status_code == 200, name
         assert client.post("/webhook", content=b"{}").status_code == 401
 
@@ -192,7 +218,9 @@ def test_serve_refuses_to_start_without_secrets(serve, tmp_path):
 def test_serve_reports_every_plugin_settings_problem(serve, tmp_path):
     config = write_settings(tmp_path, free_port(), tmp_path / "j.jsonl")
     journal = str(tmp_path / "j.jsonl")
-    text = config.read_text().replace(f'path = "{journal}"', f'colour = "blue"\nxpath = "{journal}"')
+    text = config.read_text().replace(
+        f'path = "{journal}"', f'colour = "blue"\nxpath = "{journal}"'
+    )
     text = text.replace('enabled_plugins = ["journal"]', 'enabled_plugins = ["journal", "nope"]')
     config.write_text(text)
     process = serve(args=("--config", str(config)))

@@ -18,8 +18,9 @@ TEXT = payload_bytes("message_text.json")
 
 @pytest.fixture
 async def bot(botkit_runner_factory, recorder, payload_clock):
-    return await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
-                                       clock=payload_clock)
+    return await botkit_runner_factory(
+        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
+    )
 
 
 def stored_events(bot) -> int:
@@ -39,21 +40,24 @@ async def test_signed_text_is_acknowledged_stored_and_dispatched(bot, recorder):
     assert response.status_code == 200
     await bot.settle()
     assert recorder.counts() == {"message_received": 1, "contact_updated": 1}
-    message = recorder.events[-1] if recorder.calls[-1][0] == "message_received" else (
-        recorder.events[0])
+    message = (
+        recorder.events[-1] if recorder.calls[-1][0] == "message_received" else (recorder.events[0])
+    )
     assert message.text == "Hi! Do you have the blue planter in stock?"
 
 
 async def test_published_signature_of_raw_wire_bytes_verifies(bot, recorder):
     body = payload_bytes("raw_wire_text_escaped.json")
     header = published_signatures()[("raw_wire_text_escaped.json", "test-secret")]
-    response = await post_raw(bot, body, {"x-hub-signature-256": header,
-                                           "content-type": "application/json"})
+    response = await post_raw(
+        bot, body, {"x-hub-signature-256": header, "content-type": "application/json"}
+    )
     assert response.status_code == 200
     await bot.settle()
     texts = [e.text for e in recorder.events if e.kind == "message"]
-    assert texts == ["Olá! Quero um café ☕ e o link https://shop.example.com/a/b, "
-                     "meu email é ana@example.com"]
+    assert texts == [
+        "Olá! Quero um café ☕ e o link https://shop.example.com/a/b, meu email é ana@example.com"
+    ]
 
 
 async def test_reserialised_body_no_longer_matches(bot):
@@ -65,25 +69,30 @@ async def test_reserialised_body_no_longer_matches(bot):
     assert stored_events(bot) == 0
 
 
-@pytest.mark.parametrize(("header", "status"), [
-    (None, 401),
-    ("", 401),
-    ("sha1=" + "0" * 40, 401),
-    ("sha256=" + "0" * 63, 401),
-    ("sha256=" + "g" * 64, 401),
-    ("sha256=" + "é" * 64, 401),
-    ("sha256=" + "0" * 64, 403),
-    (signature(TEXT, "another-secret"), 403),
-    (signature(TEXT, APP_SECRET)[:-2], 401),
-    (signature(TEXT + b" ", APP_SECRET), 403),
-])
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        (None, 401),
+        ("", 401),
+        ("sha1=" + "0" * 40, 401),
+        ("sha256=" + "0" * 63, 401),
+        ("sha256=" + "g" * 64, 401),
+        ("sha256=" + "é" * 64, 401),
+        ("sha256=" + "0" * 64, 403),
+        (signature(TEXT, "another-secret"), 403),
+        (signature(TEXT, APP_SECRET)[:-2], 401),
+        (signature(TEXT + b" ", APP_SECRET), 403),
+    ],
+)
 async def test_bad_signatures_are_refused_and_nothing_is_stored(bot, recorder, header, status):
     headers = {"content-type": "application/json"}
     if header is not None:
         headers["x-hub-signature-256"] = header
     response = await bot.client.post(
-        "/webhook", content=TEXT,
-        headers={k: v.encode("utf-8") if k.startswith("x-") else v for k, v in headers.items()})
+        "/webhook",
+        content=TEXT,
+        headers={k: v.encode("utf-8") if k.startswith("x-") else v for k, v in headers.items()},
+    )
     assert response.status_code == status
     await bot.settle()
     assert stored_events(bot) == 0 and quarantined(bot) == []
@@ -96,11 +105,11 @@ async def test_uppercase_hex_signature_is_accepted(bot):
     assert response.status_code == 200
 
 
-async def test_any_configured_secret_verifies_during_rotation(botkit_runner_factory,
-                                                               payload_clock):
+async def test_any_configured_secret_verifies_during_rotation(botkit_runner_factory, payload_clock):
     bot = await botkit_runner_factory(
         whatsapp={"app_secrets": ["old-secret", "new-secret"], "app_secret": None},
-        clock=payload_clock)
+        clock=payload_clock,
+    )
     for secret in ("old-secret", "new-secret"):
         assert (await bot.post(TEXT, secret=secret)).status_code == 200
     assert (await bot.post(TEXT, secret=APP_SECRET)).status_code == 403
@@ -108,8 +117,10 @@ async def test_any_configured_secret_verifies_during_rotation(botkit_runner_fact
 
 async def test_body_over_3_mb_is_413_before_it_is_read(bot):
     reader, writer = await open_socket(bot)
-    writer.write(b"POST /webhook HTTP/1.1\r\nhost: x\r\ncontent-length: 3145729\r\n"
-                 b"x-hub-signature-256: sha256=" + b"0" * 64 + b"\r\n\r\n")
+    writer.write(
+        b"POST /webhook HTTP/1.1\r\nhost: x\r\ncontent-length: 3145729\r\n"
+        b"x-hub-signature-256: sha256=" + b"0" * 64 + b"\r\n\r\n"
+    )
     await writer.drain()
     status = await asyncio.wait_for(reader.readline(), 5)
     writer.close()
@@ -121,10 +132,11 @@ async def test_chunked_body_over_the_limit_is_413(bot):
 
     async def chunks():
         for start in range(0, len(body), 65536):
-            yield body[start:start + 65536]
+            yield body[start : start + 65536]
 
-    response = await bot.client.post("/webhook", content=chunks(), headers={
-        "x-hub-signature-256": signature(body, APP_SECRET)})
+    response = await bot.client.post(
+        "/webhook", content=chunks(), headers={"x-hub-signature-256": signature(body, APP_SECRET)}
+    )
     assert response.status_code == 413
     assert stored_events(bot) == 0
 
@@ -139,16 +151,18 @@ async def test_body_of_exactly_3_mb_is_accepted(bot):
     assert stored_events(bot) == 2
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    (b"", "not valid JSON"),
-    (b"{not json", "not valid JSON"),
-    (b'{"object": "whatsapp_business_account", "entry": "\xff\xfe"}', "not valid JSON"),
-    (b"[" * 2_000_000, "not valid JSON"),
-    (b'{"object": "page", "entry": []}', "not 'whatsapp_business_account'"),
-    (b"[1, 2, 3]", "not an object"),
-])
-async def test_authentic_but_unreadable_bodies_are_quarantined_and_acknowledged(bot, body,
-                                                                                 reason):
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "not valid JSON"),
+        (b"{not json", "not valid JSON"),
+        (b'{"object": "whatsapp_business_account", "entry": "\xff\xfe"}', "not valid JSON"),
+        (b"[" * 2_000_000, "not valid JSON"),
+        (b'{"object": "page", "entry": []}', "not 'whatsapp_business_account'"),
+        (b"[1, 2, 3]", "not an object"),
+    ],
+)
+async def test_authentic_but_unreadable_bodies_are_quarantined_and_acknowledged(bot, body, reason):
     response = await bot.post(body)
     assert response.status_code == 200
     reasons = quarantined(bot)
@@ -165,7 +179,8 @@ async def test_unsigned_nesting_bomb_is_refused_without_parsing(bot):
 
 async def test_duplicate_keys_and_huge_numbers_do_not_crash(bot, recorder):
     body = TEXT.replace(b'"type": "text"', b'"type": "image", "type": "text"').replace(
-        b'"timestamp": "1782900000"', b'"timestamp": "1782900000", "n": 1' + b"0" * 400)
+        b'"timestamp": "1782900000"', b'"timestamp": "1782900000", "n": 1' + b"0" * 400
+    )
     response = await bot.post(body)
     assert response.status_code == 200
     await bot.settle()
@@ -188,17 +203,20 @@ async def test_redelivery_and_the_same_message_in_another_batch_dispatch_once(bo
     doc["entry"].append(other["entry"][0])
     assert (await bot.post(doc)).status_code == 200
     await bot.settle()
-    assert recorder.counts() == {"message_received": 1, "contact_updated": 1,
-                                 "status_received": 1}
+    assert recorder.counts() == {"message_received": 1, "contact_updated": 1, "status_received": 1}
     metrics = (await bot.client.get("/metrics")).text
     assert "botkit_duplicates_total 4.0" in metrics
 
 
 async def test_events_older_than_the_window_are_acknowledged_and_dropped(
-        botkit_runner_factory, recorder):
-    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
-                                      store={"dedupe_days": 8},
-                                      clock=lambda: PAYLOAD_NOW + 9 * 86400)
+    botkit_runner_factory, recorder
+):
+    bot = await botkit_runner_factory(
+        enabled_plugins=["rec"],
+        extra_plugins={"rec": recorder},
+        store={"dedupe_days": 8},
+        clock=lambda: PAYLOAD_NOW + 9 * 86400,
+    )
     response = await bot.post(payload_bytes("status_sent.json"))
     assert response.status_code == 200
     await bot.settle()
@@ -225,8 +243,10 @@ async def test_store_that_cannot_commit_answers_503_then_recovers(bot, recorder)
 async def test_body_trickled_too_slowly_gets_408(botkit_runner_factory):
     bot = await botkit_runner_factory(server={"body_timeout": 0.3})
     reader, writer = await open_socket(bot)
-    writer.write(b"POST /webhook HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n"
-                 b"x-hub-signature-256: sha256=" + b"0" * 64 + b"\r\n\r\n{")
+    writer.write(
+        b"POST /webhook HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n"
+        b"x-hub-signature-256: sha256=" + b"0" * 64 + b"\r\n\r\n{"
+    )
     await writer.drain()
     status = await asyncio.wait_for(reader.readline(), 5)
     writer.close()

@@ -8,6 +8,7 @@ each job's future. There is no timed wait for bigger batches: batching comes fro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import sqlite3
 import threading
@@ -85,19 +86,16 @@ class GroupCommitWriter:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
-                try:
+                with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
             outcomes = [(False, exc)] * len(batch)
         by_loop: dict[asyncio.AbstractEventLoop, list] = {}
         for (_, future, loop), outcome in zip(batch, outcomes, strict=True):
             by_loop.setdefault(loop, []).append((future, outcome))
         for loop, results in by_loop.items():
-            try:
+            # A closed loop raises RuntimeError: nobody waits for these results any more.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve_all, results)
-            except RuntimeError:  # that loop has closed; nobody waits for these results
-                pass
 
     @staticmethod
     def _run_job(conn: sqlite3.Connection, job: Job) -> tuple[bool, Any]:

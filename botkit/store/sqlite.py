@@ -57,7 +57,8 @@ INSERT_EVENT = (
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
 )
 INSERT_QUARANTINE = (
-    "INSERT INTO quarantine (received_at, reason, kind, key, seq, payload) VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO quarantine (received_at, reason, kind, key, seq, payload) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
 )
 UPSERT_DELIVERY = (
     "INSERT INTO deliveries (seq, plugin, state, attempts, error, updated_at) "

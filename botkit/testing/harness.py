@@ -99,4 +99,4 @@ class BotRunner:
                     dispatcher is None or dispatcher.idle):
                 return
             await asyncio.sleep(0.01)
-        raise TimeoutError("events still pending after %.1f s" % timeout)
+        raise TimeoutError(f"events still pending after {timeout:.1f} s")
