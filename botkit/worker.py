@@ -128,13 +128,16 @@ class Dispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 1.0)
                 continue
-            jobs = await asyncio.to_thread(self._prepare, claimed)
+            jobs, rejected = await asyncio.to_thread(self._prepare, claimed)
+            for stored, problems in rejected:
+                self._spawn_write(self._quarantine(stored, problems))
             for job in jobs:
                 self._enqueue(job)
 
-    def _prepare(self, claimed: list[StoredEvent]) -> list[Job]:
+    def _prepare(self, claimed: list[StoredEvent]
+                 ) -> tuple[list[Job], list[tuple[StoredEvent, list[str]]]]:
         """Decode and check each event (in a thread: schema checks are CPU work)."""
-        jobs = []
+        jobs, rejected = [], []
         for stored in claimed:
             try:
                 context = from_json(stored.payload)
@@ -144,14 +147,15 @@ class Dispatcher:
             except RecursionError:
                 problems = ["nested too deeply to check"]
             if problems:
-                self._spawn_write(self._quarantine(stored, problems))
+                rejected.append((stored, problems))
                 continue
             jobs.append(Job(stored, decode(stored.kind, stored.key, context, stored.attempt)))
-        return jobs
+        return jobs, rejected
 
     async def _quarantine(self, stored: StoredEvent, problems: list[str]) -> None:
         reason = "; ".join(problems[:20])
         log.warning("event %s fails its schema; kept in quarantine: %s", stored.key, reason)
+        self.bot.stats.quarantined.labels("schema").inc()
         await self.bot.store.quarantine_event(stored, reason)
 
     def _enqueue(self, job: Job) -> None:

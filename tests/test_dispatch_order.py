@@ -1,0 +1,85 @@
+"""Dispatch runs off the request path: in order within a conversation, concurrently across them,
+and only events that pass their schema reach plugins."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from samples import db_rows, payload_bytes
+
+from botkit import hookimpl
+
+TEXT = json.loads(payload_bytes("message_text.json"))
+
+
+def text_message(sender: str, n: int) -> dict:
+    body = json.loads(json.dumps(TEXT))
+    value = body["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = sender
+    message = value["messages"][0]
+    message.update({"from": sender, "id": f"wamid.{sender}.{n}", "text": {"body": str(n)}})
+    return body
+
+
+class Ordered:
+    """Holds the first message of conversation A until a message of B has been seen."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+        self.b_seen = asyncio.Event()
+
+    @hookimpl
+    async def message_received(self, message) -> None:
+        if message.sender == "A" and not self.seen:
+            await asyncio.wait_for(self.b_seen.wait(), 5)
+        if message.sender == "B":
+            self.b_seen.set()
+        self.seen.append((message.sender, message.text))
+
+
+async def test_in_order_per_conversation_and_concurrent_across(botkit_runner_factory,
+                                                                payload_clock):
+    plugin = Ordered()
+    bot = await botkit_runner_factory(enabled_plugins=["ordered"],
+                                      extra_plugins={"ordered": plugin}, clock=payload_clock)
+    for n in range(10):
+        assert (await bot.post(text_message("A", n))).status_code == 200
+    assert (await bot.post(text_message("B", 0))).status_code == 200
+    await bot.settle()
+    # B got through while A's first message was still being handled...
+    assert plugin.seen[0] == ("B", "0")
+    # ...and A's messages came in the order they were received.
+    assert [text for sender, text in plugin.seen if sender == "A"] == [str(n) for n in range(10)]
+
+
+async def test_acknowledged_before_plugins_finish(botkit_runner_factory, payload_clock):
+    release = asyncio.Event()
+
+    class Slow:
+        @hookimpl
+        async def message_received(self, message):
+            await release.wait()
+
+    bot = await botkit_runner_factory(enabled_plugins=["slow"], extra_plugins={"slow": Slow()},
+                                      clock=payload_clock)
+    response = await asyncio.wait_for(bot.post(text_message("A", 1)), 5)
+    assert response.status_code == 200
+    assert db_rows(bot, "SELECT state FROM events WHERE kind = 'message'") == [("pending",)]
+    release.set()
+    await bot.settle()
+
+
+async def test_events_failing_their_schema_are_quarantined_not_dispatched(
+        botkit_runner_factory, recorder, payload_clock):
+    bot = await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
+                                      clock=payload_clock)
+    bad = text_message("A", 1)
+    bad["entry"][0]["changes"][0]["value"]["messages"][0]["text"] = {"body": 42}
+    response = await bot.post(bad)
+    assert response.status_code == 200
+    await bot.settle()
+    assert recorder.counts() == {"contact_updated": 1}
+    [(reason, kind, key)] = db_rows(bot, "SELECT reason, kind, key FROM quarantine")
+    assert "$.text.body" in reason and kind == "message" and key == "message:wamid.A.1"
+    assert "42" not in reason  # customer data stays out of reasons and logs
