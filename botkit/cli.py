@@ -10,26 +10,14 @@ from pathlib import Path
 import click
 
 from . import __name__ as package_name
+from ._cli_common import config_option, fail, load_settings
 from ._logging import configure
+from .cli_events import register_event_commands
 from .errors import BotkitError, SettingsError
-from .settings import CONFIG_ENV, Settings
+from .settings import Settings
 
-config_option = click.option(
-    "--config", "config_path", envvar=CONFIG_ENV, type=click.Path(dir_okay=False),
-    help=f"Settings file (TOML). Default: ${CONFIG_ENV}, else the embedded default settings.",
-)
-
-
-def _load(config_path: str | None) -> Settings:
-    try:
-        return Settings.load(config_path)
-    except SettingsError as exc:
-        _fail(exc)
-
-
-def _fail(exc: BotkitError) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(2)
+_load = load_settings
+_fail = fail
 
 
 class BotkitGroup(click.Group):
@@ -152,6 +140,9 @@ def validate(file: Path) -> None:
     if problems:
         sys.exit(1)
     click.echo(f"{file}: valid")
+
+
+register_event_commands(cli)
 
 
 def _secrets(settings: Settings) -> list[str]:

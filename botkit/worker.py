@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .bot import Bot
 
 log = logging.getLogger("botkit.worker")
+REWIND_SECONDS = 3.0
 
 HOOK_FOR_KIND = {
     "message": "message_received",
@@ -113,7 +114,12 @@ class Dispatcher:
     # -- feeding ---------------------------------------------------------------------------
 
     async def _feed(self) -> None:
+        last_rewind = time.monotonic()
         while True:
+            if time.monotonic() - last_rewind > REWIND_SECONDS:
+                # Events replayed from the command line sit behind the read position.
+                self.bot.store.rewind()
+                last_rewind = time.monotonic()
             while self._queued >= self.max_queued:
                 self._room.clear()
                 await self._room.wait()

@@ -59,6 +59,9 @@ class Store(abc.ABC):
     async def claim(self, limit: int) -> list[StoredEvent]:
         """Hand out up to ``limit`` pending events, oldest first, counting the attempt."""
 
+    def rewind(self) -> None:  # noqa: B027 - optional for stores that never skip events
+        """Look again for pending events that were added behind the read position (replays)."""
+
     @abc.abstractmethod
     async def settle(self, event: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
         """Finish an event (``done``, ``dead`` or ``quarantined``) and record its deliveries."""

@@ -97,6 +97,7 @@ class SQLiteStore(Store):
         self._writer: GroupCommitWriter | None = None
         self._lock_fd: int | None = None
         self._cursor = 0
+        self._inflight: set[int] = set()
 
     async def open(self) -> None:
         try:
@@ -167,24 +168,24 @@ class SQLiteStore(Store):
         await self._run(lambda conn: conn.execute(INSERT_QUARANTINE, row))
 
     async def claim(self, limit: int) -> list[StoredEvent]:
-        cursor = self._cursor
+        cursor, inflight = self._cursor, frozenset(self._inflight)
 
         def job(conn: sqlite3.Connection) -> list[StoredEvent]:
             rows = conn.execute(
                 "SELECT seq, key, kind, conversation, payload, attempts FROM events "
-                "WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?", (cursor, limit),
+                "WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
+                (cursor, limit + len(inflight)),
             ).fetchall()
+            rows = [row for row in rows if row[0] not in inflight][:limit]
             if not rows:
                 return []
-            first, last = rows[0][0], rows[-1][0]
-            conn.execute(
-                "UPDATE events SET attempts = attempts + 1 "
-                "WHERE state = 'pending' AND seq BETWEEN ? AND ?", (first, last),
-            )
+            seqs = [row[0] for row in rows]
+            conn.executemany("UPDATE events SET attempts = attempts + 1 WHERE seq = ?",
+                             [(seq,) for seq in seqs])
             settled: dict[int, set[str]] = {}
             for seq, plugin in conn.execute(
                 "SELECT seq, plugin FROM deliveries WHERE seq BETWEEN ? AND ? "
-                "AND state IN ('done', 'dead')", (first, last),
+                "AND state IN ('done', 'dead')", (seqs[0], seqs[-1]),
             ):
                 settled.setdefault(seq, set()).add(plugin)
             return [
@@ -194,12 +195,14 @@ class SQLiteStore(Store):
             ]
 
         events = await self._run(job)
+        for event in events:
+            self._inflight.add(event.seq)
         if events:
             self._cursor = max(self._cursor, events[-1].seq)
         return events
 
     def rewind(self) -> None:
-        """Look again from the start for pending events (after a replay or re-processing)."""
+        """Look again from the start for pending events (a replay may have added some)."""
         self._cursor = 0
 
     async def settle(self, event: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
@@ -212,7 +215,10 @@ class SQLiteStore(Store):
             if rows:
                 conn.executemany(UPSERT_DELIVERY, rows)
 
-        await self._run(job)
+        try:
+            await self._run(job)
+        finally:
+            self._inflight.discard(event.seq)
 
     async def record_delivery(self, event: StoredEvent, delivery: Delivery) -> None:
         row = (event.seq, delivery.plugin, delivery.state, delivery.attempts, delivery.error,
@@ -228,7 +234,10 @@ class SQLiteStore(Store):
             conn.execute(INSERT_QUARANTINE,
                          (now, reason, event.kind, event.key, event.seq, event.payload))
 
-        await self._run(job)
+        try:
+            await self._run(job)
+        finally:
+            self._inflight.discard(event.seq)
 
     async def ping(self) -> None:
         await self._run(lambda conn: conn.execute("SELECT 1").fetchone())

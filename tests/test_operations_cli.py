@@ -1,0 +1,141 @@
+"""Dead letters, replay and quarantine from the command line while the bot runs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from click.testing import CliRunner
+from samples import db_rows, payload_bytes
+
+from botkit import hookimpl
+from botkit.cli import cli
+
+TEXT = payload_bytes("message_text.json")
+
+
+class Switchable:
+    """Fails until it is fixed, as a plugin whose CRM is down would."""
+
+    def __init__(self) -> None:
+        self.broken = True
+        self.calls: list[tuple[str, int]] = []
+
+    @hookimpl
+    def message_received(self, message) -> None:
+        self.calls.append((message.key, message.attempt))
+        if self.broken:
+            raise ConnectionError("CRM is down")
+
+
+def settings_file(tmp_path, bot) -> str:
+    path = tmp_path / "ops.toml"
+    path.write_text(f"""
+enabled_plugins = {json.dumps(list(bot.settings.enabled_plugins))}
+[whatsapp]
+verify_token = "v"
+app_secret = "s"
+[store]
+url = "{bot.settings.store.url}"
+""")
+    return str(path)
+
+
+def run(*args: str):
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+async def wait_for(condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_dead_letter_retry_runs_only_the_failed_plugin(botkit_runner_factory, recorder,
+                                                             payload_clock, tmp_path):
+    crm = Switchable()
+    bot = await botkit_runner_factory(enabled_plugins=["rec", "crm"],
+                                      extra_plugins={"rec": recorder, "crm": crm},
+                                      dispatch={"max_attempts": 3}, clock=payload_clock)
+    await bot.post(TEXT)
+    await bot.settle()
+    config = settings_file(tmp_path, bot)
+    [letter] = json.loads(await asyncio.to_thread(run, "dead-letters", "list", "--config",
+                                                  config, "--json"))
+    assert (letter["plugin"], letter["attempts"]) == ("crm", 3)
+    assert "ConnectionError: CRM is down" in letter["error"]
+    listed = await asyncio.to_thread(run, "dead-letters", "list", "--config", config)
+    assert "crm" in listed and letter["key"] in listed
+
+    crm.broken = False
+    output = await asyncio.to_thread(run, "dead-letters", "retry", "--config", config)
+    assert "1 dead letter(s) queued" in output
+    await wait_for(lambda: len(crm.calls) == 4)
+    await bot.settle()
+    assert crm.calls[-1] == (letter["key"], 2)  # handed out a second time
+    assert recorder.counts()["message_received"] == 1  # the healthy plugin was not re-run
+    assert json.loads(await asyncio.to_thread(run, "dead-letters", "list", "--config", config,
+                                              "--json")) == []
+
+
+async def test_replay_to_one_plugin_and_event_listing(botkit_runner_factory, recorder,
+                                                      payload_clock, tmp_path):
+    other = Switchable()
+    other.broken = False
+    bot = await botkit_runner_factory(enabled_plugins=["rec", "other"],
+                                      extra_plugins={"rec": recorder, "other": other},
+                                      clock=payload_clock)
+    await bot.post(TEXT)
+    await bot.post(payload_bytes("status_sent.json"))
+    await bot.settle()
+    config = settings_file(tmp_path, bot)
+    rows = json.loads(await asyncio.to_thread(run, "events", "list", "--config", config,
+                                              "--json", "--kind", "message"))
+    [message] = rows
+    assert message["state"] == "done"
+    shown = await asyncio.to_thread(run, "events", "show", message["key"], "--config", config)
+    assert "Hi! Do you have the blue planter in stock?" in shown
+
+    output = await asyncio.to_thread(run, "events", "replay", message["key"], "--to-plugin",
+                                     "rec", "--yes", "--config", config)
+    assert "1 event(s) queued" in output
+    await wait_for(lambda: recorder.counts()["message_received"] == 2)
+    await bot.settle()
+    replayed = [c for c in recorder.calls if c[0] == "message_received"]
+    assert replayed[-1][2] == 2  # plugins can tell a replay from the first delivery
+    assert len(other.calls) == 1  # not replayed to the other plugin
+
+
+async def test_quarantine_listing_and_reprocessing(botkit_runner_factory, payload_clock,
+                                                   tmp_path):
+    bot = await botkit_runner_factory(clock=payload_clock)
+    await bot.post(b"{not json")
+    bad = json.loads(TEXT)
+    bad["entry"][0]["changes"][0]["value"]["messages"][0]["text"] = {"body": 17}
+    await bot.post(bad)
+    await bot.settle()
+    config = settings_file(tmp_path, bot)
+    items = json.loads(await asyncio.to_thread(run, "quarantine", "list", "--config", config,
+                                               "--json"))
+    assert sorted(item["kind"] for item in items) == ["body", "message"]
+    body_item = next(item for item in items if item["kind"] == "body")
+    shown = await asyncio.to_thread(run, "quarantine", "show", str(body_item["id"]),
+                                    "--config", config)
+    assert "{not json" in shown
+    output = await asyncio.to_thread(run, "quarantine", "reprocess", "--config", config)
+    assert "1 item(s) handed to dispatch again; 1 still unreadable" in output
+    # The event is checked again by the running bot; today's schema still refuses it.
+    await wait_for(lambda: len(db_rows(bot, "SELECT id FROM quarantine")) == 3)
+    await bot.settle()
+
+
+def test_operations_need_a_store(tmp_path):
+    path = tmp_path / "x.toml"
+    path.write_text('[whatsapp]\nverify_token = "v"\napp_secret = "s"\n[store]\n'
+                    f'url = "sqlite:///{tmp_path}/none.db"\n')
+    result = CliRunner().invoke(cli, ["events", "list", "--config", str(path)])
+    assert result.exit_code == 2 and "no store at" in result.output
