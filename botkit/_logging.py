@@ -7,8 +7,21 @@ import logging
 import sys
 import time
 from collections.abc import Iterable
+from contextvars import ContextVar
 
 STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# The key of the event being dispatched: every log line written meanwhile carries it.
+current_event: ContextVar[str | None] = ContextVar("botkit_event", default=None)
+
+
+class EventContext(logging.Filter):
+    """Adds ``event`` (the event key) to records logged while an event is dispatched."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = current_event.get()
+        if key is not None and not hasattr(record, "event"):
+            record.event = key
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -28,6 +41,18 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             data["error"] = self.formatException(record.exc_info)
         return json.dumps(data, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """``time level logger: message [event=key]`` for people reading a terminal."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        key = getattr(record, "event", None)
+        return f"{line} [event={key}]" if key else line
 
 
 class SecretMask(logging.Filter):
@@ -55,7 +80,8 @@ def configure(level: str = "INFO", fmt: str = "json", secrets: Iterable[str] = (
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter())
+    handler.addFilter(EventContext())
     handler.addFilter(SecretMask(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

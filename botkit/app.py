@@ -49,6 +49,7 @@ def create_app(settings: Settings, *, plugins: Mapping[str, Any] | None = None,
             await bot.close_whatsapp()
             await store.close()
             raise
+        bot.pressure.start()
         if start_dispatcher:
             dispatcher = Dispatcher(bot)
             endpoint.dispatcher = dispatcher
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, plugins: Mapping[str, Any] | None = None,
         dispatcher = app.extensions.pop("botkit.dispatcher", None)
         if dispatcher is not None:
             await dispatcher.stop()
+        await bot.pressure.stop()
         await call_all(plugin_set, "shutdown", isolate=True, bot=bot)
         await bot.close_whatsapp()
         await store.close()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .backpressure import Backpressure
 from .event_checks import EventChecker
 from .metrics import Stats
 from .plugins import PluginSet
@@ -30,6 +32,10 @@ class Bot:
         self.stats = Stats()
         self.validator = EventChecker()
         self.whatsapp: WhatsAppClient | None = None
+        self.pressure = Backpressure(
+            store, max_backlog=settings.store.max_backlog,
+            min_free_bytes=settings.store.min_free_mb * 2**20,
+            data_dir=_store_dir(settings.store.url))
         self.log = logging.getLogger("botkit")
 
     def config(self, plugin: str) -> dict[str, Any]:
@@ -52,3 +58,12 @@ class Bot:
         if self.whatsapp is not None:
             await self.whatsapp.aclose()
             self.whatsapp = None
+
+
+def _store_dir(url: str) -> Path | None:
+    """The folder of a SQLite store (where free space matters), else ``None``."""
+    if not url.startswith("sqlite:"):
+        return None
+    from .store.sqlite import sqlite_path
+
+    return sqlite_path(url).resolve().parent

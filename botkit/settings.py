@@ -44,6 +44,8 @@ class StoreSettings:
     url: str = "sqlite:///botkit-data/botkit.db"
     durability: str = "full"
     dedupe_days: float = 8.0
+    max_backlog: int = 1_000_000
+    min_free_mb: int = 256
 
     @property
     def dedupe_seconds(self) -> float:

@@ -130,6 +130,11 @@ class WebhookEndpoint:
             self.stats.signature_failures.labels("malformed").inc()
             await self.reject(scope, send, 401, "malformed X-Hub-Signature-256")
             return
+        overloaded = self.bot.pressure.reason
+        if overloaded is not None:
+            await self.reject(scope, send, 503, f"not accepting webhooks now: {overloaded}",
+                              [(b"retry-after", RETRY_AFTER_SECONDS)])
+            return
         reserve = declared if declared is not None else self.max_body
         if self.inflight + reserve > self.inflight_budget:
             await self.reject(scope, send, 503, "too many request bodies in flight",
@@ -220,6 +225,7 @@ class WebhookEndpoint:
         if outcome.duplicates:
             self.stats.duplicates.inc(outcome.duplicates)
         if outcome.accepted:
+            self.bot.pressure.accepted(outcome.accepted)
             kinds = Counter(record.kind for record in result.records)
             for kind, count in kinds.items():
                 self.stats.events.labels(kind).inc(count)

@@ -22,6 +22,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from ._logging import current_event
 from .decode import decode
 from .dispatch import call_all, call_plugin
 from .errors import PermanentError, StoreError
@@ -195,11 +196,15 @@ class Dispatcher:
                 self._idle.set()
 
     async def _run(self, job: Job) -> None:
-        deliveries = [
-            await self._deliver(job, target, call)
-            for target, call in self._targets(job)
-            if target not in job.stored.settled_plugins
-        ]
+        token = current_event.set(job.stored.key)
+        try:
+            deliveries = [
+                await self._deliver(job, target, call)
+                for target, call in self._targets(job)
+                if target not in job.stored.settled_plugins
+            ]
+        finally:
+            current_event.reset(token)
         clean = all(d.state == "done" and d.attempts == 1 for d in deliveries)
         state = "dead" if any(d.state == "dead" for d in deliveries) else "done"
         # The ledger keeps a row per plugin only where something went wrong; a clean event is

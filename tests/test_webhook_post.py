@@ -256,3 +256,27 @@ async def test_body_trickled_too_slowly_gets_408(botkit_runner_factory):
 async def open_socket(bot):
     url = urlsplit(bot.server.url)
     return await asyncio.open_connection(url.hostname, url.port)
+
+
+async def test_backlog_over_its_limit_gets_503_with_retry_after(botkit_runner_factory,
+                                                               payload_clock):
+    release = asyncio.Event()
+
+    class Stuck:
+        from botkit import hookimpl
+
+        @hookimpl
+        async def status_received(self, status):
+            await release.wait()
+
+    bot = await botkit_runner_factory(enabled_plugins=["stuck"],
+                                      extra_plugins={"stuck": Stuck()},
+                                      store={"max_backlog": 10}, clock=payload_clock)
+    assert (await bot.post(payload_bytes("statuses_batch.json"))).status_code == 200
+    refused = await bot.post(TEXT)
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
+    assert "backlog" in refused.text
+    release.set()
+    await bot.settle()
+    await bot.bot.pressure.sample()
+    assert (await bot.post(TEXT)).status_code == 200
