@@ -28,12 +28,17 @@ class Stats:
                                  ["plugin"], registry=r)
         self.dead_letters = Counter("botkit_dead_letters", "Events a plugin gave up on",
                                     ["plugin"], registry=r)
+        self._per_plugin: dict[str, tuple] = {}
         self.backlog = Gauge("botkit_backlog_events", "Events claimed but not yet dispatched",
                              registry=r)
 
     def delivered(self, plugin: str, seconds: float) -> None:
-        self.deliveries.labels(plugin, "success").inc()
-        self.latency.labels(plugin).observe(seconds)
+        children = self._per_plugin.get(plugin)
+        if children is None:  # label lookups cost more than the update: keep the children
+            children = (self.deliveries.labels(plugin, "success"), self.latency.labels(plugin))
+            self._per_plugin[plugin] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def failed(self, plugin: str) -> None:
         self.deliveries.labels(plugin, "failure").inc()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_not_exception_type,
     stop_after_attempt,
     stop_after_delay,
@@ -73,6 +74,7 @@ class Dispatcher:
         self._queued = 0
         self._tasks: list[asyncio.Task] = []
         self._writes: set[asyncio.Future] = set()
+        self._settles: list[tuple[StoredEvent, str, list[Delivery]]] = []
         self._idle = asyncio.Event()
         self._idle.set()
         self.max_queued = max(self.settings.batch_size * 4, self.settings.concurrency * 4)
@@ -110,7 +112,7 @@ class Dispatcher:
     @property
     def idle(self) -> bool:
         """Nothing queued, running or waiting to be written to the ledger."""
-        return not self._queued and not self._writes
+        return not self._queued and not self._writes and not self._settles
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -209,7 +211,18 @@ class Dispatcher:
         state = "dead" if any(d.state == "dead" for d in deliveries) else "done"
         # The ledger keeps a row per plugin only where something went wrong; a clean event is
         # one write.
-        self._spawn_write(self.bot.store.settle(job.stored, state, [] if clean else deliveries))
+        self._settle_later(job.stored, state, [] if clean else deliveries)
+
+    def _settle_later(self, stored: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
+        """Queue the event's final state; everything finished in one loop turn is written in
+        one store call."""
+        if not self._settles:
+            asyncio.get_running_loop().call_soon(self._flush_settles)
+        self._settles.append((stored, state, deliveries))
+
+    def _flush_settles(self) -> None:
+        items, self._settles = self._settles, []
+        self._spawn_write(self.bot.store.settle_many(items))
 
     def _targets(self, job: Job) -> list[tuple[str, Any]]:
         """(ledger name, coroutine function) for each delivery this event needs, in order."""
@@ -238,28 +251,42 @@ class Dispatcher:
         return call
 
     async def _deliver(self, job: Job, target: str, call) -> Delivery:
-        """Run one target with retries; the final outcome as a ledger row."""
+        """Run one target once, the common case, without any retry machinery."""
+        started = time.perf_counter()
+        try:
+            await call(job.event)
+        except Exception as exc:
+            self._note_failure(job, target, 1, exc)
+            if isinstance(exc, PermanentError) or self.settings.max_attempts == 1:
+                await self._dead_letter(job, target, 1, exc)
+                return Delivery(target, "dead", 1, f"{type(exc).__name__}: {exc}")
+            return await self._retry(job, target, call)
+        self.bot.stats.delivered(target, time.perf_counter() - started)
+        return Delivery(target, "done", 1)
+
+    async def _retry(self, job: Job, target: str, call) -> Delivery:
+        """Attempts 2 to ``max_attempts``, with exponential backoff and jitter (tenacity)."""
         settings = self.settings
         first = job.stored.attempt
-        attempts = 0
+        attempts = 1
+        backoff = wait_random_exponential(multiplier=settings.backoff_initial,
+                                          max=settings.backoff_max)
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(settings.max_attempts)
+            stop=stop_after_attempt(settings.max_attempts - 1)
             | stop_after_delay(settings.max_retry_seconds),
-            wait=wait_random_exponential(multiplier=settings.backoff_initial,
-                                         max=settings.backoff_max),
+            wait=backoff,
             retry=retry_if_not_exception_type(PermanentError),
             sleep=self._sleep,
             reraise=True,
         )
+        await self._sleep(backoff(RetryCallState(retrying, None, (), {})))
         started = time.perf_counter()
         try:
             async for attempt in retrying:
                 with attempt:
-                    attempts = attempt.retry_state.attempt_number
-                    event = job.event if attempts == 1 and first == 1 else replace(
-                        job.event, attempt=first + attempts - 1)
+                    attempts = attempt.retry_state.attempt_number + 1
                     try:
-                        await call(event)
+                        await call(replace(job.event, attempt=first + attempts - 1))
                     except Exception as exc:
                         self._note_failure(job, target, attempts, exc)
                         raise

@@ -66,6 +66,11 @@ class Store(abc.ABC):
     async def settle(self, event: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
         """Finish an event (``done``, ``dead`` or ``quarantined``) and record its deliveries."""
 
+    async def settle_many(self, items: list[tuple[StoredEvent, str, list[Delivery]]]) -> None:
+        """Finish several events at once (stores override this to write them in one step)."""
+        for event, state, deliveries in items:
+            await self.settle(event, state, deliveries)
+
     @abc.abstractmethod
     async def record_delivery(self, event: StoredEvent, delivery: Delivery) -> None:
         """Record one plugin's outcome before the event is finished (survives a crash)."""

@@ -220,6 +220,23 @@ class SQLiteStore(Store):
         finally:
             self._inflight.discard(event.seq)
 
+    async def settle_many(self, items: list[tuple[StoredEvent, str, list[Delivery]]]) -> None:
+        now = self.clock()
+        states = [(state, now, event.seq) for event, state, _ in items]
+        rows = [(event.seq, d.plugin, d.state, d.attempts, d.error, now)
+                for event, _, deliveries in items for d in deliveries]
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.executemany("UPDATE events SET state = ?, updated_at = ? WHERE seq = ?", states)
+            if rows:
+                conn.executemany(UPSERT_DELIVERY, rows)
+
+        try:
+            await self._run(job)
+        finally:
+            for event, _, _ in items:
+                self._inflight.discard(event.seq)
+
     async def record_delivery(self, event: StoredEvent, delivery: Delivery) -> None:
         row = (event.seq, delivery.plugin, delivery.state, delivery.attempts, delivery.error,
                self.clock())
