@@ -29,8 +29,22 @@ class Stats:
         self.dead_letters = Counter("botkit_dead_letters", "Events a plugin gave up on",
                                     ["plugin"], registry=r)
         self._per_plugin: dict[str, tuple] = {}
+        self._per_status: dict[int, Counter] = {}
+        self._per_kind: dict[str, Counter] = {}
         self.backlog = Gauge("botkit_backlog_events", "Events claimed but not yet dispatched",
                              registry=r)
+
+    def answered(self, status: int) -> None:
+        child = self._per_status.get(status)
+        if child is None:
+            child = self._per_status[status] = self.responses.labels(status)
+        child.inc()
+
+    def accepted(self, kind: str, count: int) -> None:
+        child = self._per_kind.get(kind)
+        if child is None:
+            child = self._per_kind[kind] = self.events.labels(kind)
+        child.inc(count)
 
     def delivered(self, plugin: str, seconds: float) -> None:
         children = self._per_plugin.get(plugin)

@@ -71,7 +71,7 @@ class WebhookEndpoint:
 
     async def answer(self, send, status: int, body: bytes = b"", headers=(),
                      head: bool = False) -> None:
-        self.stats.responses.labels(status).inc()
+        self.stats.answered(status)
         await send({"type": "http.response.start", "status": status,
                     "headers": [*TEXT_PLAIN, *headers,
                                 (b"content-length", str(len(body)).encode())]})
@@ -228,6 +228,6 @@ class WebhookEndpoint:
             self.bot.pressure.accepted(outcome.accepted)
             kinds = Counter(record.kind for record in result.records)
             for kind, count in kinds.items():
-                self.stats.events.labels(kind).inc(count)
+                self.stats.accepted(kind, count)
             if self.dispatcher is not None:
                 self.dispatcher.wake()
