@@ -229,3 +229,26 @@ def test_serve_reports_every_plugin_settings_problem(serve, tmp_path):
     assert "plugin 'nope' is not installed" in error
     assert "plugins.journal: 'path' is a required property" in error
     assert "plugins.journal: unknown key(s)" in error
+
+
+def test_serve_on_hypercorn(serve, tmp_path):
+    port = free_port()
+    journal = tmp_path / "journal.jsonl"
+    config = write_settings(tmp_path, port, journal)
+    config.write_text(config.read_text().replace('path = "/webhook"',
+                                                 'path = "/webhook"\nserver = "hypercorn"'))
+    process = serve(args=("--config", str(config)))
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, process)
+    verify = httpx.get(f"{base}/webhook", params={
+        "hub.mode": "subscribe", "hub.challenge": "42", "hub.verify_token": "vt"})
+    assert (verify.status_code, verify.text) == (200, "42")
+    body = payload_bytes("status_read.json")
+    response = httpx.post(f"{base}/webhook", content=body, headers={
+        "x-hub-signature-256": published_signatures()[("status_read.json", "test-secret")]})
+    assert response.status_code == 200
+    [line] = read_journal(journal, 1)
+    assert line[0] == "status_received"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    assert journal.read_text().splitlines()[-1] == '["shutdown"]'
