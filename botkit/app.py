@@ -10,6 +10,7 @@ from typing import Any
 
 from quart import Quart, Response
 
+from .allowlist import guard_webhook
 from .bot import Bot
 from .dispatch import call_all
 from .errors import StoreError
@@ -36,7 +37,7 @@ def create_app(settings: Settings, *, plugins: Mapping[str, Any] | None = None,
     app = Quart("botkit")
     app.extensions["botkit"] = bot
     endpoint = WebhookEndpoint(app.asgi_app, bot)
-    app.asgi_app = endpoint
+    app.asgi_app = guard_webhook(endpoint, settings, bot.stats)  # [security]: who may call
 
     @app.before_serving
     async def open_bot() -> None:

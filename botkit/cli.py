@@ -13,6 +13,7 @@ from . import __name__ as package_name
 from ._cli_common import config_option, fail, load_settings
 from ._logging import configure
 from .cli_events import register_event_commands
+from .cli_meta import register_meta_commands
 from .errors import BotkitError, SettingsError
 from .settings import Settings
 
@@ -143,6 +144,7 @@ def validate(file: Path) -> None:
 
 
 register_event_commands(cli)
+register_meta_commands(cli)
 
 
 def _secrets(settings: Settings) -> list[str]:

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ._schema_check import packaged_validator, problems
+from .allowlist import check_security
 from .errors import SettingsError
+from .tls import META_CLIENT_CN, check_tls_files
 
 CONFIG_ENV = "BOTKIT_CONFIG"
 DEFAULT_SETTINGS = "default.toml"
@@ -37,6 +39,32 @@ class ServerSettings:
     max_body_bytes: int = 3 * 1024 * 1024
     body_timeout: float = 30.0
     max_inflight_bytes: int = 256 * 1024 * 1024
+    # HTTPS and mutual TLS (paths resolved from the settings file's folder); see botkit.tls
+    certfile: str | None = None
+    keyfile: str | None = None
+    client_ca: str | None = None
+    client_cn: str = META_CLIENT_CN
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """Who may reach the webhook path (see botkit.allowlist); by default anyone may."""
+
+    allowed_networks: tuple[str, ...] | None = None
+    allowed_networks_file: str | None = None
+    recheck_seconds: float = 5.0
+    trusted_proxies: tuple[str, ...] = ()
+    client_cn_header: str | None = None
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], base_dir: Path) -> SecuritySettings:
+        common = {"trusted_proxies": tuple(table.get("trusted_proxies", ())),
+                  "client_cn_header": table.get("client_cn_header")}
+        allowed = table.get("allowed_networks")
+        if isinstance(allowed, Mapping):
+            return cls(allowed_networks_file=str(_resolve_path(base_dir, allowed["file"])),
+                       recheck_seconds=float(allowed.get("recheck_seconds", 5.0)), **common)
+        return cls(allowed_networks=tuple(allowed) if allowed is not None else None, **common)
 
 
 @dataclass(frozen=True)
@@ -75,6 +103,7 @@ class Settings:
     whatsapp: WhatsAppSettings
     enabled_plugins: tuple[str, ...] = ()
     server: ServerSettings = field(default_factory=ServerSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     dispatch: DispatchSettings = field(default_factory=DispatchSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
@@ -126,10 +155,9 @@ class Settings:
         verify_token = resolver.resolve(wa["verify_token"], "whatsapp.verify_token")
         access_token = resolver.resolve(wa.get("access_token"), "whatsapp.access_token",
                                         optional=True)
-        if resolver.problems:
-            raise SettingsError(resolver.problems)
-        server = dict(data.get("server", {}))
-        host, port = _split_bind(server.pop("bind", "127.0.0.1:8000"))
+        server, security, network_problems = _network_settings(data, base_dir or Path.cwd())
+        if resolver.problems or network_problems:
+            raise SettingsError(resolver.problems + network_problems)
         return cls(
             whatsapp=WhatsAppSettings(
                 verify_token=verify_token or "", app_secrets=app_secrets,
@@ -138,7 +166,8 @@ class Settings:
                                       "timeout") if k in wa},
             ),
             enabled_plugins=tuple(data.get("enabled_plugins", ())),
-            server=ServerSettings(host=host, port=port, **server),
+            server=server,
+            security=security,
             store=StoreSettings(**data.get("store", {})),
             dispatch=DispatchSettings(**data.get("dispatch", {})),
             logging=LoggingSettings(**data.get("logging", {})),
@@ -175,6 +204,24 @@ class _SecretResolver:
         if not value:
             self.problems.append(f"{path}: secret file {file} is empty")
         return value or None
+
+
+def _network_settings(data: Mapping[str, Any], base_dir: Path
+                      ) -> tuple[ServerSettings, SecuritySettings, list[str]]:
+    """``[server]`` and ``[security]``, with TLS files and networks checked (all problems)."""
+    table = dict(data.get("server", {}))
+    host, port = _split_bind(table.pop("bind", "127.0.0.1:8000"))
+    for key in ("certfile", "keyfile", "client_ca"):
+        if key in table:
+            table[key] = str(_resolve_path(base_dir, table[key]))
+    server = ServerSettings(host=host, port=port, **table)
+    security = SecuritySettings.from_table(data.get("security", {}), base_dir)
+    return server, security, check_tls_files(server) + check_security(security, server)
+
+
+def _resolve_path(base_dir: Path, path: str) -> Path:
+    resolved = Path(path).expanduser()
+    return resolved if resolved.is_absolute() else base_dir / resolved
 
 
 def _split_bind(bind: str) -> tuple[str, int]:

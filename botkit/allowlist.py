@@ -1,0 +1,322 @@
+"""Who may reach the webhook path: allowed networks, trusted proxies, a proxy's client subject.
+
+Meta's webhook servers live in Meta's own address space (AS32934). An allow-list of those
+networks, and a check of the client certificate subject that a TLS-terminating proxy forwards,
+complement the signature check: a refused request gets a 403 before its body is read. The client
+address is the socket's peer, or, when that peer is a trusted proxy, the rightmost
+``X-Forwarded-For`` entry that is not itself a trusted proxy.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import BotkitError
+from .tls import common_names_in_dn, names_match
+
+if TYPE_CHECKING:
+    from .metrics import Stats
+    from .settings import SecuritySettings, ServerSettings, Settings
+
+log = logging.getLogger("botkit.allowlist")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+FORWARDED_FOR = b"x-forwarded-for"
+TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
+
+
+class NetworkFileError(BotkitError):
+    """A networks file is missing, unreadable or holds something that is not a network."""
+
+
+class Refused(Exception):
+    """Why a request may not reach the webhook."""
+
+
+class NetworkSet:
+    """Networks with a membership test in O(log n): merged integer ranges, searched by bisect."""
+
+    def __init__(self, networks: Iterable[Network] = ()) -> None:
+        self.networks = tuple(sorted(set(networks), key=network_sort_key))
+        self._starts: dict[int, list[int]] = {4: [], 6: []}
+        self._ends: dict[int, list[int]] = {4: [], 6: []}
+        for network in self.networks:
+            starts, ends = self._starts[network.version], self._ends[network.version]
+            first, last = int(network.network_address), int(network.broadcast_address)
+            if ends and first <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], last)
+            else:
+                starts.append(first)
+                ends.append(last)
+
+    def __contains__(self, address: object) -> bool:
+        if not isinstance(address, ipaddress.IPv4Address | ipaddress.IPv6Address):
+            return False
+        value = int(address)
+        starts = self._starts[address.version]
+        index = bisect.bisect_right(starts, value) - 1
+        return index >= 0 and value <= self._ends[address.version][index]
+
+    def __len__(self) -> int:
+        return len(self.networks)
+
+    def __repr__(self) -> str:
+        return f"NetworkSet({len(self.networks)} networks)"
+
+
+def network_sort_key(network: Network) -> tuple[int, int, int]:
+    """IPv4 before IPv6, then by address, then by prefix length."""
+    return network.version, int(network.network_address), network.prefixlen
+
+
+def parse_network(text: str) -> Network:
+    """A network in CIDR form (a bare address is a /32 or /128); ValueError says what is wrong."""
+    text = text.strip()
+    try:
+        return ipaddress.ip_network(text)
+    except ValueError as exc:
+        if "host bits set" in str(exc):
+            fixed = ipaddress.ip_network(text, strict=False)
+            raise ValueError(f"{text!r} has host bits set (did you mean {fixed}?)") from None
+        raise ValueError(f"{text!r} is not a network in CIDR form, e.g. 192.0.2.0/24 or "
+                         "2001:db8::/32") from None
+
+
+def parse_network_text(text: str) -> tuple[list[Network], list[str]]:
+    """Networks of a networks file (one per line, ``#`` comments), and its problems by line."""
+    networks, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            networks.append(parse_network(line))
+        except ValueError as exc:
+            problems.append(f"line {number}: {exc}")
+    return networks, problems
+
+
+def read_network_file(path: str | os.PathLike[str]) -> NetworkSet:
+    """The networks of ``path``; NetworkFileError when it cannot be read or holds no networks."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NetworkFileError(f"{path}: no such file; write it with `botkit meta-networks "
+                               f"--output {path}`") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NetworkFileError(f"{path}: cannot read it: {exc}") from None
+    networks, problems = parse_network_text(text)
+    if problems:
+        raise NetworkFileError(f"{path}: " + "; ".join(problems))
+    if not networks:
+        raise NetworkFileError(f"{path}: holds no networks, so no address could reach the "
+                               "webhook")
+    return NetworkSet(networks)
+
+
+class WatchedNetworkFile:
+    """The networks of a file, re-read when it changes; a broken new version keeps the old list.
+
+    The file is looked at (one ``stat``) at most every ``recheck_seconds``, on the request path,
+    so a running server follows ``botkit meta-networks`` without a restart.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], recheck_seconds: float = 5.0, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.path = Path(path)
+        self.recheck_seconds = recheck_seconds
+        self.clock = clock
+        self._version = _file_version(self.path)
+        self._networks = read_network_file(self.path)
+        self._next_check = clock() + recheck_seconds
+
+    def current(self) -> NetworkSet:
+        now = self.clock()
+        if now >= self._next_check:
+            self._next_check = now + self.recheck_seconds
+            self._reload_if_changed()
+        return self._networks
+
+    def _reload_if_changed(self) -> None:
+        version = _file_version(self.path)
+        if version == self._version:
+            return
+        self._version = version  # a broken version is reported once, not on every check
+        try:
+            networks = read_network_file(self.path)
+        except NetworkFileError as exc:
+            log.error("allowed networks not reloaded, keeping the previous %d: %s",
+                      len(self._networks), exc)
+            return
+        old, new = set(self._networks.networks), set(networks.networks)
+        self._networks = networks
+        log.info("allowed networks reloaded from %s: %d networks (%d added, %d removed)",
+                 self.path, len(new), len(new - old), len(old - new))
+
+
+def _file_version(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+# -- the client's address ------------------------------------------------------------------
+
+
+def parse_address(text: str) -> Address:
+    """An address as servers and proxies write it: IPv4-mapped IPv6 becomes IPv4; a port or
+    brackets around IPv6 are dropped."""
+    text = text.strip().strip('"')
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        raise Refused(f"{text!r} is not an IP address") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def client_address(scope: dict[str, Any], trusted_proxies: NetworkSet) -> Address:
+    """The client's address: the peer, or behind trusted proxies the rightmost untrusted hop."""
+    client = scope.get("client")
+    if not client:
+        raise Refused("the server gave no client address")
+    address = parse_address(client[0])
+    if address not in trusted_proxies:
+        return address
+    hops = [hop for name, value in scope["headers"] if name == FORWARDED_FOR
+            for hop in value.decode("latin-1").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = parse_address(hop)
+        if address not in trusted_proxies:
+            return address
+    return address
+
+
+# -- settings checks -------------------------------------------------------------------------
+
+
+def check_security(security: SecuritySettings, server: ServerSettings) -> list[str]:
+    """Every problem of the ``[security]`` table, with its settings path."""
+    found = []
+    for i, text in enumerate(security.allowed_networks or ()):
+        try:
+            parse_network(text)
+        except ValueError as exc:
+            found.append(f"security.allowed_networks[{i}]: {exc}")
+    if security.allowed_networks_file:
+        try:
+            read_network_file(security.allowed_networks_file)
+        except NetworkFileError as exc:
+            found.append(f"security.allowed_networks.file: {exc}")
+    for i, text in enumerate(security.trusted_proxies):
+        try:
+            parse_network(text)
+        except ValueError as exc:
+            found.append(f"security.trusted_proxies[{i}]: {exc}")
+    if security.client_cn_header and not security.trusted_proxies:
+        found.append("security.client_cn_header: needs security.trusted_proxies (the header "
+                     "is believed only from a proxy)")
+    if security.client_cn_header and server.client_ca:
+        found.append("security.client_cn_header: mutual TLS is checked either here "
+                     "(server.client_ca) or by the proxy (client_cn_header), not both")
+    return found
+
+
+# -- the guard in front of the webhook -----------------------------------------------------
+
+
+class NetworkGuard:
+    """ASGI middleware: refuses webhook requests from outside the allowed networks, or without
+    the verified client subject a trusted proxy must forward; other paths pass untouched."""
+
+    def __init__(self, app: Any, *, path: str, allowed: Callable[[], NetworkSet] | None,
+                 trusted_proxies: NetworkSet, subject_header: str | None = None,
+                 client_cn: str = "", stats: Stats | None = None) -> None:
+        self.app = app
+        self.path = path
+        self.allowed = allowed
+        self.trusted_proxies = trusted_proxies
+        self.subject_header = subject_header.lower().encode("latin-1") if subject_header else None
+        self.subject_header_name = subject_header
+        self.client_cn = client_cn
+        self.stats = stats
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        try:
+            self.check(scope)
+        except Refused as exc:
+            await self.refuse(scope, send, str(exc))
+            return
+        await self.app(scope, receive, send)
+
+    def check(self, scope: dict[str, Any]) -> None:
+        """Raise :class:`Refused` when the request may not reach the webhook."""
+        address = client_address(scope, self.trusted_proxies)
+        if self.allowed is not None and address not in self.allowed():
+            raise Refused(f"{address} is not in the allowed networks")
+        if self.subject_header is not None:
+            self.check_forwarded_subject(scope)
+
+    def check_forwarded_subject(self, scope: dict[str, Any]) -> None:
+        peer = parse_address(scope["client"][0])
+        if peer not in self.trusted_proxies:
+            raise Refused(f"{self.subject_header_name} is believed only from a trusted proxy, "
+                          f"and {peer} is not one")
+        values = [value for name, value in scope["headers"] if name == self.subject_header]
+        if len(values) != 1:
+            raise Refused(f"expected one {self.subject_header_name} header from the proxy, "
+                          f"got {len(values)}")
+        names = common_names_in_dn(values[0].decode("latin-1"))
+        if not names_match(names, self.client_cn):
+            shown = ", ".join(names) or "no common name"
+            raise Refused(f"client certificate names {shown}, not {self.client_cn}")
+
+    async def refuse(self, scope, send, reason: str) -> None:
+        client = scope.get("client") or ("?", 0)
+        log.warning("webhook %s 403 from %s: %s", scope["method"], client[0], reason)
+        if self.stats is not None:
+            self.stats.responses.labels(403).inc()
+        body = b"forbidden"
+        await send({"type": "http.response.start", "status": 403,
+                    "headers": [TEXT_PLAIN, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def guard_webhook(app: Any, settings: Settings, stats: Stats | None = None) -> Any:
+    """``app`` behind a :class:`NetworkGuard` when ``[security]`` restricts the webhook."""
+    security = settings.security
+    allowed: Callable[[], NetworkSet] | None = None
+    if security.allowed_networks_file:
+        allowed = WatchedNetworkFile(security.allowed_networks_file,
+                                     security.recheck_seconds).current
+    elif security.allowed_networks:
+        fixed = NetworkSet(parse_network(text) for text in security.allowed_networks)
+
+        def allowed() -> NetworkSet:
+            return fixed
+    if allowed is None and not security.client_cn_header:
+        return app
+    return NetworkGuard(
+        app, path=settings.server.path, allowed=allowed,
+        trusted_proxies=NetworkSet(parse_network(t) for t in security.trusted_proxies),
+        subject_header=security.client_cn_header, client_cn=settings.server.client_cn,
+        stats=stats,
+    )
