@@ -16,10 +16,11 @@ config_option = click.option(
 )
 
 
-def load_settings(config_path: str | None) -> Settings:
-    """The settings, or exit 2 with every problem listed."""
+def load_settings(config_path: str | None, *, secrets: bool = True) -> Settings:
+    """The settings, or exit 2 with every problem listed (``secrets=False``: see
+    :meth:`Settings.load`)."""
     try:
-        return Settings.load(config_path)
+        return Settings.load(config_path, secrets=secrets)
     except SettingsError as exc:
         fail(exc)
 

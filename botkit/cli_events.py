@@ -69,7 +69,7 @@ def emit(data: Any, as_json: bool, columns: list[str]) -> None:
 @contextmanager
 def admin(config_path: str | None) -> Iterator[Any]:
     """The store's admin interface for the configured store URL."""
-    settings: Settings = load_settings(config_path)
+    settings: Settings = load_settings(config_path, secrets=False)
     url = settings.store.url
     if not url.startswith("sqlite:"):
         click.echo(f"error: inspecting {url.split(':')[0]} stores from the command line is not "

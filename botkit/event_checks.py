@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from .validation import SchemaValidator
+
+
+@cache
+def shared_validator() -> SchemaValidator:
+    """The shipped schemas, loaded once per process (loading checks ~100 schema files)."""
+    return SchemaValidator()
 
 
 class EventChecker:
     """Applies the shipped JSON Schemas to stored events; returns every problem found."""
 
     def __init__(self, validator: SchemaValidator | None = None) -> None:
-        self.schemas = validator or SchemaValidator()
+        self.schemas = validator or shared_validator()
 
     def event_errors(self, kind: str, context: Mapping[str, Any]) -> list[str]:
         item, field = context.get("item"), context.get("field")

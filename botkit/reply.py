@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
 from .dispatch import first_result
@@ -15,11 +15,16 @@ if TYPE_CHECKING:
 REPLY_TARGET = "botkit.reply"
 
 
-async def send_reply(bot: Bot, message: Message) -> None:
-    """Send the first non-``None`` reply; unsendable replies fail permanently, not in a loop."""
+async def send_reply(bot: Bot, message: Message,
+                     before_send: Callable[[], Awaitable[None]]) -> bool:
+    """Send the first non-``None`` reply; unsendable replies fail permanently, not in a loop.
+
+    ``before_send`` records durably that a send is starting, so that after a crash the reply is
+    reported as "outcome unknown" rather than sent twice. Returns whether a reply was sent.
+    """
     reply = await first_result(bot.plugins, "reply_for_message", bot=bot, message=message)
     if reply is None:
-        return
+        return False
     if bot.whatsapp is None:
         raise PermanentError("a plugin returned a reply but no whatsapp.access_token is set")
     if not message.phone_number_id or not message.recipient:
@@ -28,16 +33,17 @@ async def send_reply(bot: Bot, message: Message) -> None:
 
     to = message.sender
     recipient = None if to else message.sender_user_id
+    if not isinstance(reply, str | Mapping):
+        raise PermanentError(f"reply_for_message returned {type(reply).__name__}; "
+                             "expected str or dict")
+    await before_send()
     try:
         if isinstance(reply, str):
             await bot.whatsapp.send(message.phone_number_id, to,
                                     {"type": "text", "text": {"body": reply}},
                                     recipient=recipient)
-        elif isinstance(reply, Mapping):
-            await bot.whatsapp.send(message.phone_number_id, to, dict(reply), recipient=recipient)
         else:
-            raise PermanentError(f"reply_for_message returned {type(reply).__name__}; "
-                                 "expected str or dict")
+            await bot.whatsapp.send(message.phone_number_id, to, dict(reply), recipient=recipient)
     except OutcomeUnknown as exc:
         raise PermanentError(f"reply to {message.id} may or may not have been sent; "
                              f"not re-sent to avoid a double reply: {exc}") from exc
@@ -47,3 +53,4 @@ async def send_reply(bot: Bot, message: Message) -> None:
         raise
     except ValueError as exc:
         raise PermanentError(f"reply to {message.id} is not a valid message: {exc}") from exc
+    return True

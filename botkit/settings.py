@@ -111,8 +111,8 @@ class Settings:
     source: str = "<dict>"
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], env: Mapping[str, str] | None = None
-                  ) -> Settings:
+    def from_file(cls, path: str | os.PathLike[str], env: Mapping[str, str] | None = None, *,
+                  secrets: bool = True) -> Settings:
         """Read a TOML settings file; relative ``file`` secrets resolve from its folder."""
         path = Path(path)
         try:
@@ -121,30 +121,43 @@ class Settings:
             raise SettingsError([f"{path}: no such settings file"]) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError([f"{path}: not valid TOML: {exc}"]) from None
-        return cls.from_dict(data, env, base_dir=path.parent, source=str(path))
+        return cls.from_dict(data, env, base_dir=path.parent, source=str(path), secrets=secrets)
 
     @classmethod
-    def default(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def default(cls, env: Mapping[str, str] | None = None, *, secrets: bool = True
+                ) -> Settings:
         """The embedded default settings (secrets from the environment)."""
         text = resources.files("botkit").joinpath(DEFAULT_SETTINGS).read_text(encoding="utf-8")
-        return cls.from_dict(tomllib.loads(text), env, source="<embedded default>")
+        return cls.from_dict(tomllib.loads(text), env, source="<embedded default>",
+                             secrets=secrets)
 
     @classmethod
-    def load(cls, path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
-        """The file given, else ``$BOTKIT_CONFIG``, else the embedded default."""
+    def load(cls, path: str | None = None, env: Mapping[str, str] | None = None, *,
+             secrets: bool = True) -> Settings:
+        """The file given, else ``$BOTKIT_CONFIG``, else the embedded default.
+
+        ``secrets=False`` is for commands that only read the store or a plugin's files: secrets
+        that cannot be resolved are left empty instead of being an error.
+        """
         env = os.environ if env is None else env
         path = path or env.get(CONFIG_ENV)
-        return cls.from_file(path, env) if path else cls.default(env)
+        if path:
+            return cls.from_file(path, env, secrets=secrets)
+        return cls.default(env, secrets=secrets)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], env: Mapping[str, str] | None = None, *,
-                  base_dir: Path | None = None, source: str = "<dict>") -> Settings:
-        """Validate ``data`` against the settings schema, resolve secrets, collect every problem."""
+                  base_dir: Path | None = None, source: str = "<dict>",
+                  secrets: bool = True) -> Settings:
+        """Validate ``data`` against the settings schema, resolve secrets, collect every problem.
+
+        With ``secrets=False`` unresolvable secrets are left empty rather than reported.
+        """
         env = os.environ if env is None else env
         found = problems(packaged_validator("settings"), data)
         if found:
             raise SettingsError(found)
-        resolver = _SecretResolver(env, base_dir or Path.cwd())
+        resolver = _SecretResolver(env, base_dir or Path.cwd(), required=secrets)
         wa = data["whatsapp"]
         secrets = wa.get("app_secrets") or [wa.get("app_secret")]
         app_secrets = tuple(
@@ -183,10 +196,12 @@ class Settings:
 class _SecretResolver:
     """Resolves ``{env = ...}`` / ``{file = ...}`` secrets once; names what is missing."""
 
-    def __init__(self, env: Mapping[str, str], base_dir: Path) -> None:
+    def __init__(self, env: Mapping[str, str], base_dir: Path, required: bool = True) -> None:
         self.env, self.base_dir, self.problems = env, base_dir, []
+        self.required = required
 
     def resolve(self, raw: Any, path: str, optional: bool = False) -> str | None:
+        optional = optional or not self.required
         if raw is None or isinstance(raw, str):
             return raw
         if "env" in raw:
@@ -199,9 +214,10 @@ class _SecretResolver:
         try:
             value = file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            self.problems.append(f"{path}: cannot read secret file {file}: {exc.strerror}")
+            if not optional:
+                self.problems.append(f"{path}: cannot read secret file {file}: {exc.strerror}")
             return None
-        if not value:
+        if not value and not optional:
             self.problems.append(f"{path}: secret file {file} is empty")
         return value or None
 

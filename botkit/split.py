@@ -150,7 +150,8 @@ class _Splitter:
                 "metadata": metadata}
         contacts = [c for c in value.get("contacts") or () if isinstance(c, dict)]
         for contact in contacts:
-            who = _text(contact.get("user_id")) or _text(contact.get("wa_id"))
+            # The same id order as messages (phone first), so both share one conversation.
+            who = _text(contact.get("wa_id")) or _text(contact.get("user_id"))
             self.add(f"contact:{pnid}:{digest(contact)}", "contact", f"{pnid}:{who}",
                      entry_time, {**base, "item": contact})
         for item in _items(value, "messages"):

@@ -229,7 +229,7 @@ class Dispatcher:
         plugins, event = self.bot.plugins, job.event
         targets: list[tuple[str, Any]] = []
         if isinstance(event, Message) and plugins.implementing("reply_for_message"):
-            targets.append((REPLY_TARGET, lambda e: send_reply(self.bot, e)))
+            targets.append((REPLY_TARGET, self._reply_call(job)))
         hook = HOOK_FOR_KIND[job.stored.kind]
         change = event.identity_change if isinstance(event, Message) else None
         for name in plugins.names:
@@ -242,6 +242,19 @@ class Dispatcher:
                 targets.append((name, self._plugin_call(name, calls, change)))
         return targets
 
+    def _reply_call(self, job: Job):
+        """The reply sender, bracketed by ledger rows so that a crash never sends twice."""
+        store = self.bot.store
+
+        async def call(event: Event) -> None:
+            async def before_send() -> None:
+                await store.record_delivery(job.stored,
+                                            Delivery(REPLY_TARGET, "sending", event.attempt))
+
+            if await send_reply(self.bot, event, before_send):
+                await store.record_delivery(job.stored, Delivery(REPLY_TARGET, "done", 1))
+        return call
+
     def _plugin_call(self, name: str, calls: list[tuple[str, str]], change: Any):
         async def call(event: Event) -> None:
             for hook, arg in calls:
@@ -252,6 +265,12 @@ class Dispatcher:
 
     async def _deliver(self, job: Job, target: str, call) -> Delivery:
         """Run one target once, the common case, without any retry machinery."""
+        if target in job.stored.in_doubt:
+            error = PermanentError("outcome unknown: the process stopped while this was being "
+                                   "sent; not sent again to avoid a duplicate")
+            self._note_failure(job, target, 1, error)
+            await self._dead_letter(job, target, 1, error)
+            return Delivery(target, "dead", 1, str(error))
         started = time.perf_counter()
         try:
             await call(job.event)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from click.testing import CliRunner
 from samples import db_rows, payload_bytes
@@ -268,3 +270,43 @@ def register_commands(cli):
     result = CliRunner().invoke(cli, ["hello"])
     assert result.exit_code == 0, result.output
     assert result.output == "hello from a plugin\n"
+
+
+async def test_a_reply_is_never_sent_twice_across_a_crash(botkit_runner_factory, fake_graph,
+                                                          payload_clock):
+    replier, failures = Replier(lambda m: "hello"), Failures()
+    bot = await botkit_runner_factory(
+        enabled_plugins=["replier", "failures"],
+        extra_plugins={"replier": replier, "failures": failures},
+        whatsapp={"graph_url": fake_graph.url}, clock=payload_clock)
+    await bot.post(TEXT)
+    await bot.settle()
+    assert len(fake_graph.sent_messages()) == 1
+    [(seq, state)] = db_rows(bot, "SELECT seq, state FROM deliveries "
+                                  "WHERE plugin = 'botkit.reply'")
+    assert state == "done"  # recorded as soon as Meta accepted the reply
+
+    import sqlite3
+
+    from botkit.store.sqlite import sqlite_path
+
+    # As if the process had died after sending, before finishing the event:
+    with sqlite3.connect(sqlite_path(bot.settings.store.url)) as conn:
+        conn.execute("UPDATE events SET state = 'pending' WHERE seq = ?", (seq,))
+    bot.bot.store.rewind()
+    bot.app.extensions["botkit.dispatcher"].wake()
+    await asyncio.sleep(0.2)
+    await bot.settle()
+    assert len(fake_graph.sent_messages()) == 1
+
+    # As if it had died while the send was under way: the outcome is unknown, so no resend.
+    with sqlite3.connect(sqlite_path(bot.settings.store.url)) as conn:
+        conn.execute("UPDATE deliveries SET state = 'sending' WHERE seq = ?", (seq,))
+        conn.execute("UPDATE events SET state = 'pending' WHERE seq = ?", (seq,))
+    bot.bot.store.rewind()
+    bot.app.extensions["botkit.dispatcher"].wake()
+    await asyncio.sleep(0.2)
+    await bot.settle()
+    assert len(fake_graph.sent_messages()) == 1
+    [(key, plugin, error)] = failures.dead
+    assert plugin == "botkit.reply" and "outcome unknown" in error

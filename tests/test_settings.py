@@ -83,3 +83,9 @@ def test_unreadable_files_are_clear_errors(tmp_path):
 def test_secrets_are_not_in_the_repr():
     settings = Settings.load(None, env=ENV)
     assert "s3cret" not in repr(settings) and "vt'" not in repr(settings)
+
+
+def test_read_only_commands_can_load_settings_without_secrets():
+    settings = Settings.load(None, env={}, secrets=False)
+    assert settings.whatsapp.app_secrets == ()
+    assert settings.store.url == "sqlite:///botkit-data/botkit.db"

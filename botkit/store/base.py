@@ -26,6 +26,8 @@ class StoredEvent:
     attempt: int
     settled_plugins: frozenset[str] = field(default_factory=frozenset)
     token: str | None = None
+    # Targets that had started a send which may or may not have happened (see reply.py).
+    in_doubt: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(slots=True)
@@ -33,7 +35,7 @@ class Delivery:
     """One plugin's outcome for one event, as the ledger records it."""
 
     plugin: str
-    state: str  # done | retrying | dead
+    state: str  # done | retrying | dead | sending
     attempts: int
     error: str | None = None
 

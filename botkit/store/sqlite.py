@@ -183,14 +183,16 @@ class SQLiteStore(Store):
             conn.executemany("UPDATE events SET attempts = attempts + 1 WHERE seq = ?",
                              [(seq,) for seq in seqs])
             settled: dict[int, set[str]] = {}
-            for seq, plugin in conn.execute(
-                "SELECT seq, plugin FROM deliveries WHERE seq BETWEEN ? AND ? "
-                "AND state IN ('done', 'dead')", (seqs[0], seqs[-1]),
+            in_doubt: dict[int, set[str]] = {}
+            for seq, plugin, state in conn.execute(
+                "SELECT seq, plugin, state FROM deliveries WHERE seq BETWEEN ? AND ? "
+                "AND state IN ('done', 'dead', 'sending')", (seqs[0], seqs[-1]),
             ):
-                settled.setdefault(seq, set()).add(plugin)
+                (in_doubt if state == "sending" else settled).setdefault(seq, set()).add(plugin)
             return [
                 StoredEvent(seq, key, kind, conv, payload, attempts + 1,
-                            frozenset(settled.get(seq, ())))
+                            frozenset(settled.get(seq, ())),
+                            in_doubt=frozenset(in_doubt.get(seq, ())))
                 for seq, key, kind, conv, payload, attempts in rows
             ]
 

@@ -104,7 +104,7 @@ def _cell(value, name: str) -> str:
 
 def _book_path(config_path: str | None) -> Path:
     try:
-        settings = Settings.load(config_path)
+        settings = Settings.load(config_path, secrets=False)
         return load_settings(settings.plugin_config(PLUGIN), resolve_auth=False).path
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None

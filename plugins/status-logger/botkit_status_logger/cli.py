@@ -117,7 +117,7 @@ def _emit(data: dict[str, Any], as_json: bool, text: Callable[[dict[str, Any]], 
 
 def _db_path(config_path: str | None) -> Path:
     try:
-        settings = Settings.load(config_path)
+        settings = Settings.load(config_path, secrets=False)
         return load_settings(settings.plugin_config(PLUGIN)).db_path
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
