@@ -308,5 +308,5 @@ async def test_a_reply_is_never_sent_twice_across_a_crash(botkit_runner_factory,
     await asyncio.sleep(0.2)
     await bot.settle()
     assert len(fake_graph.sent_messages()) == 1
-    [(key, plugin, error)] = failures.dead
+    [(_, plugin, error)] = failures.dead
     assert plugin == "botkit.reply" and "outcome unknown" in error
