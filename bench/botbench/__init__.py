@@ -1,0 +1,1 @@
+"""Benchmark harness for the botkit webhook receiver and its peers (see bench/README.md)."""
