@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (seq, plugin)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (state);
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS quarantine (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     received_at REAL NOT NULL,
@@ -66,6 +70,24 @@ UPSERT_DELIVERY = (
     "state = excluded.state, attempts = excluded.attempts, error = excluded.error, "
     "updated_at = excluded.updated_at"
 )
+
+
+CLAIMED_UPTO = (
+    "INSERT INTO meta (name, value) VALUES ('claimed_upto', ?) "
+    "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"
+)
+
+
+def _count_interrupted_claims(conn: sqlite3.Connection) -> None:
+    """At start-up: pending events at or below the last claim were handed out by a process that
+    stopped before finishing them, so their next delivery is a redelivery (attempt > 1)."""
+    row = conn.execute("SELECT value FROM meta WHERE name = 'claimed_upto'").fetchone()
+    if row and row[0]:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE events SET attempts = attempts + 1 "
+                     "WHERE state = 'pending' AND seq <= ?", (row[0],))
+        conn.execute("UPDATE meta SET value = 0 WHERE name = 'claimed_upto'")
+        conn.execute("COMMIT")
 
 
 def sqlite_path(url: str) -> Path:
@@ -115,6 +137,7 @@ class SQLiteStore(Store):
     def _connect(self) -> sqlite3.Connection:
         conn = connect(self.path, self.durability)
         conn.executescript(SCHEMA)
+        _count_interrupted_claims(conn)
         return conn
 
     def _lock(self) -> None:
@@ -180,8 +203,9 @@ class SQLiteStore(Store):
             if not rows:
                 return []
             seqs = [row[0] for row in rows]
-            conn.executemany("UPDATE events SET attempts = attempts + 1 WHERE seq = ?",
-                             [(seq,) for seq in seqs])
+            # One row, not one per event: after a crash, everything pending up to here was
+            # handed out before (see _count_interrupted_claims).
+            conn.execute(CLAIMED_UPTO, (max(seqs),))
             settled: dict[int, set[str]] = {}
             in_doubt: dict[int, set[str]] = {}
             for seq, plugin, state in conn.execute(
@@ -212,8 +236,8 @@ class SQLiteStore(Store):
         rows = [(event.seq, d.plugin, d.state, d.attempts, d.error, now) for d in deliveries]
 
         def job(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE events SET state = ?, updated_at = ? WHERE seq = ?",
-                         (state, now, event.seq))
+            conn.execute("UPDATE events SET state = ?, attempts = ?, updated_at = ? WHERE seq = ?",
+                         (state, event.attempt, now, event.seq))
             if rows:
                 conn.executemany(UPSERT_DELIVERY, rows)
 
@@ -224,12 +248,13 @@ class SQLiteStore(Store):
 
     async def settle_many(self, items: list[tuple[StoredEvent, str, list[Delivery]]]) -> None:
         now = self.clock()
-        states = [(state, now, event.seq) for event, state, _ in items]
+        states = [(state, event.attempt, now, event.seq) for event, state, _ in items]
         rows = [(event.seq, d.plugin, d.state, d.attempts, d.error, now)
                 for event, _, deliveries in items for d in deliveries]
 
         def job(conn: sqlite3.Connection) -> None:
-            conn.executemany("UPDATE events SET state = ?, updated_at = ? WHERE seq = ?", states)
+            conn.executemany(
+                "UPDATE events SET state = ?, attempts = ?, updated_at = ? WHERE seq = ?", states)
             if rows:
                 conn.executemany(UPSERT_DELIVERY, rows)
 
