@@ -14,6 +14,7 @@ from ._cli_common import config_option, fail, load_settings
 from ._logging import configure
 from .cli_events import register_event_commands
 from .cli_meta import register_meta_commands
+from .cli_tools import register_tool_commands
 from .errors import BotkitError, SettingsError
 from .settings import Settings
 
@@ -145,6 +146,7 @@ def validate(file: Path) -> None:
 
 register_event_commands(cli)
 register_meta_commands(cli)
+register_tool_commands(cli)
 
 
 def _secrets(settings: Settings) -> list[str]:

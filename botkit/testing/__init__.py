@@ -11,10 +11,14 @@ __all__ = [
     "APP_SECRET",
     "VERIFY_TOKEN",
     "BotRunner",
+    "Conversation",
     "FakeGraphAPI",
     "LiveServer",
     "encode",
+    "list_rows",
     "make_settings",
+    "reply_buttons",
+    "reply_text",
     "signature",
     "signed_headers",
 ]
@@ -25,4 +29,13 @@ def __getattr__(name: str):
         from .fake_graph import FakeGraphAPI
 
         return FakeGraphAPI
+    if name in _CONVERSATION_NAMES:
+        import importlib
+
+        return getattr(importlib.import_module(".conversation", __name__), name)
     raise AttributeError(name)
+
+
+# Loaded on first use, like FakeGraphAPI, since they bring the fake Graph API server along. The
+# context manager itself is ``botkit.testing.conversation.conversation`` (the module's name).
+_CONVERSATION_NAMES = {"Conversation", "list_rows", "reply_buttons", "reply_text"}

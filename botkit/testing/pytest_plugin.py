@@ -40,3 +40,24 @@ async def botkit_runner_factory(tmp_path) -> AsyncIterator:
     yield start
     for runner in reversed(runners):
         await runner.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def bot_conversation(tmp_path) -> AsyncIterator:
+    """``chat = await bot_conversation(enabled_plugins=[...], plugins={name: table}, ...)``
+    gives a :class:`~botkit.testing.Conversation` with a running bot (options as for
+    :func:`botkit.testing.conversation.conversation`); every bot is stopped after the test."""
+    import contextlib
+
+    from .conversation import conversation
+
+    async with contextlib.AsyncExitStack() as stack:
+        started = 0
+
+        async def start(**options):
+            nonlocal started
+            started += 1
+            options.setdefault("data_dir", tmp_path / f"chat{started}")
+            return await stack.enter_async_context(conversation(**options))
+
+        yield start
