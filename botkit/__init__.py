@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pluggy
 
+from ._no_reply import NO_REPLY
 from .errors import BotkitError, PermanentError, PluginError, SettingsError, StoreError
 from .events import Contact, ErrorInfo, Event, FieldEvent, Message, Status, WebhookError
 
 hookimpl = pluggy.HookimplMarker("botkit")
 
 __all__ = [
+    "NO_REPLY",
     "BotkitError",
     "Contact",
     "ErrorInfo",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
+from ._no_reply import NO_REPLY
 from .dispatch import first_result
 from .errors import PermanentError
 from .events import Message
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 REPLY_TARGET = "botkit.reply"
 
 
+
 async def send_reply(bot: Bot, message: Message,
                      before_send: Callable[[], Awaitable[None]]) -> bool:
     """Send the first non-``None`` reply; unsendable replies fail permanently, not in a loop.
@@ -23,7 +25,7 @@ async def send_reply(bot: Bot, message: Message,
     reported as "outcome unknown" rather than sent twice. Returns whether a reply was sent.
     """
     reply = await first_result(bot.plugins, "reply_for_message", bot=bot, message=message)
-    if reply is None:
+    if reply is None or reply is NO_REPLY:
         return False
     if bot.whatsapp is None:
         raise PermanentError("a plugin returned a reply but no whatsapp.access_token is set")

@@ -148,6 +148,19 @@ async def test_hook_reply_for_message(botkit_runner_factory, fake_graph, payload
     assert (silent.asked, replier.asked) == (1, 1)
 
 
+async def test_no_reply_stops_the_chain(botkit_runner_factory, fake_graph, payload_clock):
+    from botkit import NO_REPLY
+
+    quiet, replier = Replier(lambda m: NO_REPLY), Replier(lambda m: "never sent")
+    bot = await botkit_runner_factory(
+        enabled_plugins=["quiet", "replier"], extra_plugins={"quiet": quiet, "replier": replier},
+        whatsapp={"graph_url": fake_graph.url}, clock=payload_clock)
+    await bot.post(TEXT)
+    await bot.settle()
+    assert fake_graph.sent_messages() == []
+    assert (quiet.asked, replier.asked) == (1, 0)
+
+
 class Flaky:
     """Fails a given number of times, then succeeds."""
 
