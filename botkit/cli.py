@@ -15,6 +15,7 @@ from ._logging import configure
 from .cli_events import register_event_commands
 from .cli_meta import register_meta_commands
 from .cli_tools import register_tool_commands
+from .cli_worker import register_worker_command
 from .errors import BotkitError, SettingsError
 from .settings import Settings
 
@@ -147,6 +148,7 @@ def validate(file: Path) -> None:
 register_event_commands(cli)
 register_meta_commands(cli)
 register_tool_commands(cli)
+register_worker_command(cli)
 
 
 def _secrets(settings: Settings) -> list[str]:

@@ -101,6 +101,8 @@ class Dispatcher:
         for task in workers:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._settles:
+            self._flush_settles()
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
         self._tasks = []
@@ -131,6 +133,10 @@ class Dispatcher:
                 claimed = await self.bot.store.claim(self.settings.batch_size)
             except StoreError as exc:
                 log.error("cannot claim events: %s", exc)
+                await self._sleep(1.0)
+                continue
+            except Exception:  # a bug must not end dispatch for good
+                log.exception("claiming events failed")
                 await self._sleep(1.0)
                 continue
             if not claimed:

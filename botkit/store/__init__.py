@@ -19,4 +19,8 @@ def open_store(settings: StoreSettings, clock=None) -> Store:
 
         return SQLiteStore(settings.url, durability=settings.durability,
                            dedupe_seconds=settings.dedupe_seconds, clock=clock)
+    if settings.url.startswith(("redis:", "rediss:")):
+        from .redis import RedisStore
+
+        return RedisStore(settings.url, dedupe_seconds=settings.dedupe_seconds, clock=clock)
     raise StoreError(f"unsupported store URL {settings.url!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -160,6 +161,10 @@ class SQLiteStore(Store):
 
     async def close(self) -> None:
         if self._writer is not None:
+            if not self._inflight:  # a clean stop: nothing handed out is left unfinished
+                with contextlib.suppress(StoreError):
+                    await self._run(lambda conn: conn.execute(
+                        "UPDATE meta SET value = 0 WHERE name = 'claimed_upto'"))
             await asyncio.to_thread(self._writer.stop)
             self._writer = None
         self._unlock()

@@ -1,0 +1,42 @@
+"""``botkit worker``: dispatch stored events without serving HTTP."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from ._cli_common import config_option, fail, load_settings
+from ._logging import configure
+from .errors import BotkitError
+
+log = logging.getLogger("botkit.worker")
+
+
+@click.command("worker")
+@config_option
+def worker(config_path: str | None) -> None:
+    """Run the enabled plugins on stored events, without the webhook.
+
+    Start several next to `botkit serve` instances on one redis:// store to spread the work;
+    each event still reaches each plugin once. Stops gracefully on SIGTERM or SIGINT.
+    """
+    from .worker_process import run_worker
+
+    settings = load_settings(config_path)
+    wa = settings.whatsapp
+    configure(settings.logging.level, settings.logging.format,
+              [wa.verify_token, *wa.app_secrets, wa.access_token or ""])
+    try:
+        run_worker(settings)
+    except BotkitError as exc:
+        fail(exc)
+    except Exception:
+        log.exception("botkit worker stopped on an error")
+        sys.exit(1)
+
+
+def register_worker_command(cli: click.Group) -> None:
+    """Add ``worker`` to the ``botkit`` command group."""
+    cli.add_command(worker)
