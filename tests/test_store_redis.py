@@ -444,3 +444,17 @@ def test_open_store_picks_redis_for_redis_urls():
     from botkit.settings import StoreSettings
 
     assert isinstance(open_store(StoreSettings(url="rediss://127.0.0.1:6379/0")), RedisStore)
+
+
+
+async def test_a_send_in_doubt_is_reported_on_reclaim(stores):
+    """A reply that was being sent when its instance died comes back marked 'in doubt'."""
+    crashed = await stores(lease_ms=600)
+    await crashed.append([record(1)])
+    [event] = await crashed.claim(100)
+    await crashed.record_delivery(event, Delivery("botkit.reply", "sending", 1))
+    heir = await stores(lease_ms=600)
+    await abandon(crashed)
+    [again] = await claim_until(heir, 1)
+    assert again.in_doubt == {"botkit.reply"}
+    assert "botkit.reply" not in again.settled_plugins

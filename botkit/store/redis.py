@@ -541,6 +541,9 @@ class RedisStore(Store):
             event.settled_plugins = frozenset(
                 _text(plugin) for plugin, value in row.items()
                 if _ledger_state(value) in SETTLED_STATES)
+            event.in_doubt = frozenset(
+                _text(plugin) for plugin, value in row.items()
+                if _ledger_state(value) == "sending")
         return events
 
     async def settle(self, event: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
