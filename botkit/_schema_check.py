@@ -36,6 +36,11 @@ def _message(error: ValidationError) -> str:
     ):
         names = [name for option in error.validator_value for name in option["required"]]
         return "needs one of: " + ", ".join(names)
+    if error.validator == "oneOf" and isinstance(error.instance, str):
+        # A plain string that fails the string branch: say what the string got wrong.
+        for sub in error.context or ():
+            if sub.validator in ("pattern", "minLength", "enum"):
+                return sub.message
     if error.validator == "oneOf" and any(
         "env" in option.get("properties", {}) for option in error.validator_value
     ):

@@ -69,7 +69,7 @@ class SecuritySettings:
 
 @dataclass(frozen=True)
 class StoreSettings:
-    url: str = "sqlite:///botkit-data/botkit.db"
+    url: str = field(default="sqlite:///botkit-data/botkit.db", repr=False)
     durability: str = "full"
     dedupe_days: float = 8.0
     max_backlog: int = 1_000_000
@@ -159,18 +159,20 @@ class Settings:
             raise SettingsError(found)
         resolver = _SecretResolver(env, base_dir or Path.cwd(), required=secrets)
         wa = data["whatsapp"]
-        secrets = wa.get("app_secrets") or [wa.get("app_secret")]
+        given_secrets = wa.get("app_secrets") or [wa.get("app_secret")]
         app_secrets = tuple(
-            s for i, raw in enumerate(secrets)
+            s for i, raw in enumerate(given_secrets)
             if (s := resolver.resolve(raw, f"whatsapp.app_secrets[{i}]"
                                       if "app_secrets" in wa else "whatsapp.app_secret"))
         )
         verify_token = resolver.resolve(wa["verify_token"], "whatsapp.verify_token")
         access_token = resolver.resolve(wa.get("access_token"), "whatsapp.access_token",
                                         optional=True)
+        store, store_problems = _store_settings(data.get("store", {}), env,
+                                                base_dir or Path.cwd())
         server, security, network_problems = _network_settings(data, base_dir or Path.cwd())
-        if resolver.problems or network_problems:
-            raise SettingsError(resolver.problems + network_problems)
+        if resolver.problems or network_problems or store_problems:
+            raise SettingsError(resolver.problems + store_problems + network_problems)
         return cls(
             whatsapp=WhatsAppSettings(
                 verify_token=verify_token or "", app_secrets=app_secrets,
@@ -181,7 +183,7 @@ class Settings:
             enabled_plugins=tuple(data.get("enabled_plugins", ())),
             server=server,
             security=security,
-            store=StoreSettings(**data.get("store", {})),
+            store=store,
             dispatch=DispatchSettings(**data.get("dispatch", {})),
             logging=LoggingSettings(**data.get("logging", {})),
             plugins={name: dict(table) for name, table in data.get("plugins", {}).items()},
@@ -191,6 +193,22 @@ class Settings:
     def plugin_config(self, name: str) -> dict[str, Any]:
         """The ``[plugins.<name>]`` table (empty when absent)."""
         return dict(self.plugins.get(name, {}))
+
+
+def _store_settings(table: Mapping[str, Any], env: Mapping[str, str], base_dir: Path
+                    ) -> tuple[StoreSettings, list[str]]:
+    """The store table; a URL holding a password may come from the environment or a file."""
+    table = dict(table)
+    if "url" in table and not isinstance(table["url"], str):
+        resolver = _SecretResolver(env, base_dir)
+        url = resolver.resolve(table["url"], "store.url")
+        if resolver.problems:
+            return StoreSettings(), resolver.problems
+        if not url or not url.startswith(("sqlite://", "redis://", "rediss://")):
+            return StoreSettings(), ["store.url: the URL must start with sqlite://, redis:// "
+                                     "or rediss://"]
+        table["url"] = url
+    return StoreSettings(**table), []
 
 
 class _SecretResolver:

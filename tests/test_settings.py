@@ -89,3 +89,17 @@ def test_read_only_commands_can_load_settings_without_secrets():
     settings = Settings.load(None, env={}, secrets=False)
     assert settings.whatsapp.app_secrets == ()
     assert settings.store.url == "sqlite:///botkit-data/botkit.db"
+
+
+def test_a_store_url_with_a_password_can_come_from_the_environment(tmp_path):
+    path = tmp_path / "botkit.toml"
+    path.write_text('[whatsapp]\nverify_token = "v"\napp_secret = "s"\n'
+                    '[store]\nurl = { env = "BOTKIT_STORE_URL" }\n')
+    url = "redis://:hunter2@127.0.0.1:6379/0"
+    settings = Settings.from_file(path, env={"BOTKIT_STORE_URL": url})
+    assert settings.store.url == url
+    assert "hunter2" not in repr(settings)
+    with pytest.raises(SettingsError, match="BOTKIT_STORE_URL is not set"):
+        Settings.from_file(path, env={})
+    with pytest.raises(SettingsError, match="must start with sqlite://"):
+        Settings.from_file(path, env={"BOTKIT_STORE_URL": "mysql://x"})
