@@ -23,4 +23,5 @@ def open_store(settings: StoreSettings, clock=None) -> Store:
         from .redis import RedisStore
 
         return RedisStore(settings.url, dedupe_seconds=settings.dedupe_seconds, clock=clock)
-    raise StoreError(f"unsupported store URL {settings.url!r}")
+    scheme = settings.url.partition(":")[0]
+    raise StoreError(f"unsupported store URL scheme {scheme!r}: use sqlite:// or redis://")
