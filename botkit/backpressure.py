@@ -18,8 +18,10 @@ class Backpressure:
     """Samples the store's backlog and free disk space once a second."""
 
     def __init__(self, store: Store, *, max_backlog: int, min_free_bytes: int,
-                 data_dir: Path | None, interval: float = 1.0) -> None:
+                 data_dir: Path | None, interval: float = 1.0, stats=None, clock=None) -> None:
         self.store = store
+        self.stats = stats
+        self.clock = clock
         self.max_backlog = max_backlog
         self.min_free_bytes = min_free_bytes
         self.data_dir = data_dir
@@ -38,8 +40,14 @@ class Backpressure:
         reason = None
         try:
             self.backlog = await self.store.pending_count()
+            oldest = await self.store.oldest_pending()
         except StoreError as exc:
             log.warning("cannot read the backlog: %s", exc)
+            oldest = None
+        if self.stats is not None:
+            self.stats.backlog.set(self.backlog)
+            age = max(0.0, self.clock() - oldest) if oldest is not None and self.clock else 0.0
+            self.stats.backlog_age.set(age)
         if self.backlog > self.max_backlog:
             reason = f"backlog of {self.backlog} events is over {self.max_backlog}"
         if self.data_dir is not None and self.min_free_bytes:

@@ -35,7 +35,7 @@ class Bot:
         self.pressure = Backpressure(
             store, max_backlog=settings.store.max_backlog,
             min_free_bytes=settings.store.min_free_mb * 2**20,
-            data_dir=_store_dir(settings.store.url))
+            data_dir=_store_dir(settings.store.url), stats=self.stats, clock=clock)
         self.log = logging.getLogger("botkit")
 
     def config(self, plugin: str) -> dict[str, Any]:

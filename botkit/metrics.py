@@ -31,8 +31,10 @@ class Stats:
         self._per_plugin: dict[str, tuple] = {}
         self._per_status: dict[int, Counter] = {}
         self._per_kind: dict[str, Counter] = {}
-        self.backlog = Gauge("botkit_backlog_events", "Events claimed but not yet dispatched",
+        self.backlog = Gauge("botkit_backlog_events", "Events stored but not yet dispatched",
                              registry=r)
+        self.backlog_age = Gauge("botkit_backlog_age_seconds",
+                                 "Age of the oldest event not yet dispatched", registry=r)
 
     def answered(self, status: int) -> None:
         child = self._per_status.get(status)

@@ -280,3 +280,26 @@ async def test_backlog_over_its_limit_gets_503_with_retry_after(botkit_runner_fa
     await bot.settle()
     await bot.bot.pressure.sample()
     assert (await bot.post(TEXT)).status_code == 200
+
+
+async def test_metrics_show_the_backlog_depth_and_age(botkit_runner_factory):
+    release = asyncio.Event()
+    now = [PAYLOAD_NOW]
+
+    class Stuck:
+        from botkit import hookimpl
+
+        @hookimpl
+        async def status_received(self, status):
+            await release.wait()
+
+    bot = await botkit_runner_factory(enabled_plugins=["stuck"],
+                                      extra_plugins={"stuck": Stuck()}, clock=lambda: now[0])
+    await bot.post(payload_bytes("statuses_batch.json"))
+    now[0] += 42
+    await bot.bot.pressure.sample()
+    metrics = (await bot.client.get("/metrics")).text
+    assert "botkit_backlog_events 50.0" in metrics
+    assert "botkit_backlog_age_seconds 42.0" in metrics
+    release.set()
+    await bot.settle()

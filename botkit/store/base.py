@@ -89,6 +89,11 @@ class Store(abc.ABC):
     async def pending_count(self) -> int:
         """How many events wait for dispatch (the backlog)."""
 
+    async def oldest_pending(self) -> float | None:
+        """When the oldest event still waiting for dispatch was received (None: none, or the
+        store cannot tell)."""
+        return None
+
     async def purge_expired(self, now: float) -> int:
         """Forget finished events older than the dedupe window; returns how many."""
         return 0

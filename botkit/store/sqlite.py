@@ -295,6 +295,12 @@ class SQLiteStore(Store):
         return await self._run(lambda conn: conn.execute(
             "SELECT count(*) FROM events WHERE state = 'pending'").fetchone()[0])
 
+    async def oldest_pending(self) -> float | None:
+        row = await self._run(lambda conn: conn.execute(
+            "SELECT received_at FROM events WHERE state = 'pending' ORDER BY seq LIMIT 1"
+        ).fetchone())
+        return row[0] if row else None
+
     async def purge_expired(self, now: float) -> int:
         horizon = now - self.dedupe_seconds
 
