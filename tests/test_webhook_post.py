@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from samples import PAYLOAD_NOW, db_rows, payload_bytes, published_signatures
 
+from botkit import hookimpl
 from botkit.store.sqlite import sqlite_path
 from botkit.testing import APP_SECRET, signature
 
@@ -258,48 +259,43 @@ async def open_socket(bot):
     return await asyncio.open_connection(url.hostname, url.port)
 
 
+class Stuck:
+    """Holds every status until released, so that events pile up undispatched."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+
+    @hookimpl
+    async def status_received(self, status):
+        await self.release.wait()
+
+
 async def test_backlog_over_its_limit_gets_503_with_retry_after(botkit_runner_factory,
                                                                payload_clock):
-    release = asyncio.Event()
-
-    class Stuck:
-        from botkit import hookimpl
-
-        @hookimpl
-        async def status_received(self, status):
-            await release.wait()
-
+    stuck = Stuck()
     bot = await botkit_runner_factory(enabled_plugins=["stuck"],
-                                      extra_plugins={"stuck": Stuck()},
+                                      extra_plugins={"stuck": stuck},
                                       store={"max_backlog": 10}, clock=payload_clock)
     assert (await bot.post(payload_bytes("statuses_batch.json"))).status_code == 200
     refused = await bot.post(TEXT)
     assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
     assert "backlog" in refused.text
-    release.set()
+    stuck.release.set()
     await bot.settle()
     await bot.bot.pressure.sample()
     assert (await bot.post(TEXT)).status_code == 200
 
 
 async def test_metrics_show_the_backlog_depth_and_age(botkit_runner_factory):
-    release = asyncio.Event()
     now = [PAYLOAD_NOW]
-
-    class Stuck:
-        from botkit import hookimpl
-
-        @hookimpl
-        async def status_received(self, status):
-            await release.wait()
-
+    stuck = Stuck()
     bot = await botkit_runner_factory(enabled_plugins=["stuck"],
-                                      extra_plugins={"stuck": Stuck()}, clock=lambda: now[0])
+                                      extra_plugins={"stuck": stuck}, clock=lambda: now[0])
     await bot.post(payload_bytes("statuses_batch.json"))
     now[0] += 42
     await bot.bot.pressure.sample()
     metrics = (await bot.client.get("/metrics")).text
     assert "botkit_backlog_events 50.0" in metrics
     assert "botkit_backlog_age_seconds 42.0" in metrics
-    release.set()
+    stuck.release.set()
     await bot.settle()
