@@ -10,15 +10,8 @@ import subprocess
 from collections import defaultdict
 
 import httpx
-from samples import payload_bytes
-from test_serve_process import (
-    BOTKIT,
-    JOURNAL_SCHEMA,
-    RECORDING_PLUGIN,
-    free_port,
-    wait_ready,
-    write_settings,
-)
+from samples import free_port, payload_bytes, wait_ready
+from test_serve_process import BOTKIT, JOURNAL_SCHEMA, RECORDING_PLUGIN, write_settings
 
 from botkit.testing import signature
 

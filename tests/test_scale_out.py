@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import httpx
 import pytest
 import redis
 from click.testing import CliRunner
-from samples import payload_bytes
+from samples import free_port, payload_bytes
 
 from botkit import hookimpl
 from botkit.cli_worker import register_worker_command
@@ -87,11 +86,6 @@ JOURNAL_SCHEMA = {
                    "victim": {"type": "string"}},
 }
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def text_message(n: int, now: int) -> bytes:

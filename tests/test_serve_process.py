@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from samples import payload_bytes, payload_files, published_signatures
+from samples import free_port, payload_bytes, payload_files, published_signatures, wait_ready
 
 BOTKIT = str(Path(sys.executable).with_name("botkit"))
 RECORDING_PLUGIN = """
@@ -57,11 +56,6 @@ JOURNAL_SCHEMA = {
     "properties": {"path": {"type": "string"}},
 }
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_settings(tmp_path: Path, port: int, journal: Path) -> Path:
@@ -118,18 +112,6 @@ def serve(tmp_path, installed_plugin):
             process.kill()
             process.wait()
 
-
-def wait_ready(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"botkit serve exited: {process.stderr.read()}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError("botkit serve did not become ready")
 
 
 def read_journal(journal: Path, count: int) -> list[list]:

@@ -7,14 +7,13 @@ import asyncio
 import contextlib
 import json
 import shutil
-import socket
 import subprocess
 import time
 import uuid
 
 import pytest
 import redis
-from samples import payload_bytes
+from samples import free_port, payload_bytes
 
 from botkit import StoreError
 from botkit.split import EventRecord, Reject
@@ -31,11 +30,6 @@ def record(n: int, conversation: str = "c") -> EventRecord:
     return EventRecord(f"message:wamid.{n}", "message", conversation, 1,
                        json.dumps({"n": n}).encode())
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from samples import free_port, wait_ready
 
 from botkit.cli import cli
 from botkit.cli_tools import register_tool_commands
@@ -148,11 +147,6 @@ def test_rendered_bot_project(projects):
     assert "pytest" in readme and "botkit serve" in readme
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_generated_bot_serves_a_signed_webhook(projects):
     bot = projects["bot"].path
@@ -187,16 +181,3 @@ def test_generated_bot_serves_a_signed_webhook(projects):
             code = process.wait(timeout=20)
     assert code == 0, process.stderr.read()
     assert (bot / "botkit-data" / "botkit.db").exists()  # the data lives with the bot
-
-
-def wait_ready(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"botkit serve exited: {process.stderr.read()}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError("botkit serve did not become ready")

@@ -8,7 +8,6 @@ import ipaddress
 import os
 import re
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from samples import payload_bytes
+from samples import free_port, payload_bytes
 
 from botkit import SettingsError
 from botkit.settings import Settings
@@ -102,11 +101,6 @@ def client_context(pki, certificate: str | None) -> ssl.SSLContext:
 
 # -- botkit serve over TLS ---------------------------------------------------------------------
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_settings(folder: Path, pki, port: int, server: str, mutual: bool = True) -> Path:
