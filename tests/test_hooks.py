@@ -13,6 +13,13 @@ from botkit import PermanentError, hookimpl
 TEXT = payload_bytes("message_text.json")
 
 
+@pytest.fixture
+async def recording_bot(botkit_runner_factory, recorder, payload_clock):
+    """A running bot whose only plugin records every event hook call."""
+    return await botkit_runner_factory(enabled_plugins=["rec"], extra_plugins={"rec": recorder},
+                                       clock=payload_clock)
+
+
 class Lifecycle:
     def __init__(self) -> None:
         self.seen: list[str] = []
@@ -60,10 +67,8 @@ async def test_failing_startup_stops_the_server(tmp_path):
         await runner.__aenter__()
 
 
-async def test_hook_message_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(
-        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
-    )
+async def test_hook_message_received(recording_bot, recorder):
+    bot = recording_bot
     await bot.post(TEXT)
     await bot.settle()
     [message] = [e for e in recorder.events if e.kind == "message"]
@@ -73,10 +78,8 @@ async def test_hook_message_received(botkit_runner_factory, recorder, payload_cl
     assert message.raw["text"]["body"] == message.text
 
 
-async def test_hook_status_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(
-        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
-    )
+async def test_hook_status_received(recording_bot, recorder):
+    bot = recording_bot
     await bot.post(payload_bytes("status_sent.json"))
     await bot.settle()
     [status] = recorder.events
@@ -84,10 +87,8 @@ async def test_hook_status_received(botkit_runner_factory, recorder, payload_clo
     assert status.key == f"status:{status.id}:sent"
 
 
-async def test_hook_contact_updated(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(
-        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
-    )
+async def test_hook_contact_updated(recording_bot, recorder):
+    bot = recording_bot
     await bot.post(TEXT)
     await bot.post(TEXT.replace(b"Hi! Do you", b"Hello, do you").replace(b"NQA=", b"NQB="))
     renamed = TEXT.replace(b"Priya Raman", b"Priya R.").replace(b"NQA=", b"NQC=")
@@ -98,10 +99,8 @@ async def test_hook_contact_updated(botkit_runner_factory, recorder, payload_clo
     assert contacts[0].change == "profile" and contacts[0].wa_id == "15557654321"
 
 
-async def test_hook_event_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(
-        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
-    )
+async def test_hook_event_received(recording_bot, recorder):
+    bot = recording_bot
     await bot.post(payload_bytes("field_message_template_status_update.json"))
     await bot.settle()
     [event] = recorder.events
@@ -110,10 +109,8 @@ async def test_hook_event_received(botkit_runner_factory, recorder, payload_cloc
     assert event.waba_id == "104996122399160"
 
 
-async def test_hook_error_received(botkit_runner_factory, recorder, payload_clock):
-    bot = await botkit_runner_factory(
-        enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock
-    )
+async def test_hook_error_received(recording_bot, recorder):
+    bot = recording_bot
     await bot.post(payload_bytes("message_errors_value_level.json"))
     await bot.settle()
     [error] = recorder.events

@@ -237,19 +237,7 @@ class SQLiteStore(Store):
         self._cursor = 0
 
     async def settle(self, event: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
-        now = self.clock()
-        rows = [(event.seq, d.plugin, d.state, d.attempts, d.error, now) for d in deliveries]
-
-        def job(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE events SET state = ?, attempts = ?, updated_at = ? WHERE seq = ?",
-                         (state, event.attempt, now, event.seq))
-            if rows:
-                conn.executemany(UPSERT_DELIVERY, rows)
-
-        try:
-            await self._run(job)
-        finally:
-            self._inflight.discard(event.seq)
+        await self.settle_many([(event, state, deliveries)])
 
     async def settle_many(self, items: list[tuple[StoredEvent, str, list[Delivery]]]) -> None:
         now = self.clock()
