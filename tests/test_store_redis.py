@@ -17,8 +17,7 @@ from samples import free_port, payload_bytes
 
 from botkit import StoreError
 from botkit.split import EventRecord, Reject
-from botkit.store import open_store
-from botkit.store import redis as redis_store
+from botkit.store import _redis_leases, open_store
 from botkit.store.base import Delivery
 from botkit.store.redis import RedisStore, parse_redis_url, partition_of
 
@@ -270,7 +269,7 @@ async def test_a_partition_is_handed_over_only_after_its_events_finish(stores):
 
 
 async def test_a_partition_stuck_draining_is_given_back_after_the_limit(stores, monkeypatch):
-    monkeypatch.setattr(redis_store, "DRAIN_LIMIT_SECONDS", 0.5)
+    monkeypatch.setattr(_redis_leases, "DRAIN_LIMIT_SECONDS", 0.5)
     stuck = await stores(partitions=2, lease_ms=600)
     conversations = {partition_of(f"conv-{n}", 2): f"conv-{n}" for n in range(10)}
     await stuck.append([record(p, conversation=conversations[p]) for p in (0, 1)])

@@ -1,38 +1,16 @@
 """The shared store: Redis Streams, so that several serve and worker processes act as one.
 
-Events go to one of P partition streams by a stable hash of their conversation. Each partition
-is read by one instance at a time, the holder of its lease, through the consumer group
-``botkit``: events of one conversation stay in order across instances, and entries left pending
-by an instance that died are claimed again by the next holder of the lease.
-
-Keys (``<ns>`` is the URL's ``prefix``, default ``botkit``)::
-
-    <ns>:seen:<key>     dedupe marker, expires after the dedupe window
-    <ns>:events:<p>     partition stream p (consumer group "botkit")
-    <ns>:lease:<p>      instance id of the reader of partition p (expires unless renewed)
-    <ns>:instances      sorted set of live consumers (their lease expiry as score)
-    <ns>:ledger:<key>   per-plugin delivery rows of an event, JSON, expires with the window
-    <ns>:dead           dead letters (stream)
-    <ns>:quarantine     authentic input that cannot be dispatched (stream)
-    <ns>:config         settings every instance must share (the partition count)
+See ``_redis_layout`` for the keys and ``_redis_leases`` for how partitions are shared out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import math
-import os
-import secrets
-import socket
 import time
-import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -42,207 +20,32 @@ from redis.exceptions import NoScriptError, RedisError, ResponseError
 from ..errors import StoreError
 from ..split import EventRecord, Reject
 from . import _redis_scripts as lua
+from ._redis_layout import (
+    GROUP,
+    SETTLED_STATES,
+    Keys,
+    RedisOptions,
+    describe,
+    entry_seq,
+    ledger_row,
+    ledger_state,
+    loose_json,
+    new_instance_id,
+    parse_redis_url,
+    partition_of,
+    split_token,
+    stream_entries,
+    text,
+)
+from ._redis_leases import PartitionLeases
 from .base import AppendResult, Delivery, Store, StoredEvent
+
+__all__ = ["RedisOptions", "RedisStore", "parse_redis_url", "partition_of"]
 
 log = logging.getLogger("botkit.store.redis")
 
-GROUP = "botkit"
-DEFAULT_PREFIX = "botkit"
-DEFAULT_PARTITIONS = 16
-DEFAULT_LEASE_MS = 10_000
-DEFAULT_WAIT_TIMEOUT_MS = 1_000
-SETTLED_STATES = frozenset({"done", "dead"})
 # Every this many lease rounds, pending entries of our partitions are looked at again.
 RESCAN_EVERY_ROUNDS = 10
-# A partition being handed to another instance waits for its running events this long at most
-# (plugins retrying with backoff take up to [dispatch] max_retry_seconds, 300 by default).
-DRAIN_LIMIT_SECONDS = 300
-
-
-@dataclass(frozen=True)
-class RedisOptions:
-    """A ``redis://`` store URL split into what redis-py connects to and botkit's own options."""
-
-    client_url: str
-    shown: str  # the URL without its password, for messages
-    prefix: str = DEFAULT_PREFIX
-    partitions: int = DEFAULT_PARTITIONS
-    lease_ms: int = DEFAULT_LEASE_MS
-    wait_replicas: int = 0
-    wait_timeout_ms: int = DEFAULT_WAIT_TIMEOUT_MS
-
-
-OPTION_LIMITS = {  # name: (lowest, highest)
-    "partitions": (1, 1024),
-    "lease_ms": (500, 600_000),
-    "wait_replicas": (0, 100),
-    "wait_timeout_ms": (1, 600_000),
-}
-
-
-def parse_redis_url(url: str) -> RedisOptions:
-    """Take botkit's options (``prefix``, ``partitions``, ``lease_ms``, ``wait_replicas``,
-    ``wait_timeout_ms``) out of the query; the rest of the URL is redis-py's."""
-    parts = urlsplit(url)
-    try:
-        parts.port  # noqa: B018 - a port that is not a number raises here
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise StoreError(f"not a redis URL: {_without_password(url)!r} "
-                         "(expected redis://host:port/db or rediss://...)")
-    ours: dict[str, Any] = {}
-    theirs = []
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name == "prefix":
-            if not value or any(c.isspace() for c in value):
-                raise StoreError(f"store URL option prefix={value!r}: expected a non-empty "
-                                 "name without spaces")
-            ours[name] = value
-        elif name in OPTION_LIMITS:
-            low, high = OPTION_LIMITS[name]
-            if not value.isdigit() or not low <= int(value) <= high:
-                raise StoreError(f"store URL option {name}={value!r}: expected a whole number "
-                                 f"from {low} to {high}")
-            ours[name] = int(value)
-        else:
-            theirs.append((name, value))
-    client_url = urlunsplit(parts._replace(query=urlencode(theirs)))
-    return RedisOptions(client_url=client_url, shown=_without_password(client_url), **ours)
-
-
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    _, _, host = parts.netloc.rpartition("@")  # host and port as written
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
-
-
-def partition_of(conversation: str, partitions: int) -> int:
-    """The partition of a conversation: the same in every process and on every machine."""
-    return zlib.crc32(conversation.encode()) % partitions
-
-
-def new_instance_id() -> str:
-    """Names this process in leases and as a consumer: host, pid and a random part."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-class Keys:
-    """The key names under one namespace prefix."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.dead = f"{prefix}:dead"
-        self.quarantine = f"{prefix}:quarantine"
-        self.instances = f"{prefix}:instances"
-        self.config = f"{prefix}:config"
-
-    def events(self, partition: int) -> str:
-        return f"{self.prefix}:events:{partition}"
-
-    def lease(self, partition: int) -> str:
-        return f"{self.prefix}:lease:{partition}"
-
-    def seen(self, key: str) -> str:
-        return f"{self.prefix}:seen:{key}"
-
-    def ledger(self, key: str) -> str:
-        return f"{self.prefix}:ledger:{key}"
-
-
-def _describe(exc: BaseException) -> str:
-    """A short reason: the first line of the error, never the command that carried a payload."""
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0][:300]}" if text else type(exc).__name__
-
-
-class PartitionLeases:
-    """Which partitions this instance may read.
-
-    Each round it announces itself as alive, renews its leases, and moves towards its fair
-    share, ceil(P / live instances): it takes free partitions when under it and, when over it,
-    stops reading some and gives each back once its events in flight are finished (so the next
-    holder never runs an event this one is still running). A lease that could not be renewed
-    in time is not read any more.
-    """
-
-    def __init__(self, store: RedisStore) -> None:
-        self.store = store
-        self.held: dict[int, float] = {}  # partition -> monotonic time the lease is good until
-        self.draining: dict[int, float] = {}  # partition -> monotonic time it began draining
-        opts = store.options
-        self.interval = opts.lease_ms / 3000
-        # Reading stops a little before the lease could expire on Redis's side.
-        self.validity = opts.lease_ms * 0.8 / 1000
-        start = zlib.crc32(store.instance.encode()) % opts.partitions
-        self.preference = [(start + i) % opts.partitions for i in range(opts.partitions)]
-
-    def readable(self) -> list[int]:
-        now = time.monotonic()
-        return sorted(p for p, until in self.held.items()
-                      if until > now and p not in self.draining)
-
-    async def refresh(self) -> tuple[list[int], list[int]]:
-        """One round; returns (partitions gained, partitions lost)."""
-        store, opts, keys = self.store, self.store.options, self.store.keys
-        started = time.monotonic()
-        alive = await store.script("heartbeat", [keys.instances], [store.instance, opts.lease_ms])
-        lost: list[int] = []
-        if self.held:
-            mine = sorted(self.held)
-            kept = await store.script("renew", [keys.lease(p) for p in mine],
-                                      [store.instance, opts.lease_ms])
-            kept_set = {mine[i - 1] for i in kept}
-            lost = [p for p in mine if p not in kept_set]
-            for p in lost:
-                self.held.pop(p, None)
-                self.draining.pop(p, None)
-            for p in kept_set:
-                self.held[p] = started + self.validity
-        share = math.ceil(opts.partitions / max(1, int(alive)))
-        active = len(self.held) - len(self.draining)
-        gained: list[int] = []
-        if active < share and self.draining:
-            for p in sorted(self.draining)[:share - active]:
-                del self.draining[p]
-            active = len(self.held) - len(self.draining)
-        free = [p for p in self.preference if p not in self.held]
-        if active < share and free:
-            taken = await store.script("acquire", [keys.lease(p) for p in free],
-                                       [store.instance, opts.lease_ms, share - active])
-            gained = [free[i - 1] for i in taken]
-            for p in gained:
-                self.held[p] = started + self.validity
-        elif active > share:
-            by_load = sorted((p for p in self.held if p not in self.draining),
-                             key=lambda p: (len(store.inflight.get(p, ())), -p))
-            self.draining.update(dict.fromkeys(by_load[:active - share], started))
-        await self._release_drained()
-        return gained, lost
-
-    async def _release_drained(self) -> None:
-        now = time.monotonic()
-        async with self.store.reading:
-            done = [p for p, since in self.draining.items()
-                    if not self.store.inflight.get(p) or now - since > DRAIN_LIMIT_SECONDS]
-            for p in done:
-                if self.store.inflight.get(p):
-                    log.warning("giving partition %d back with %d event(s) still running here "
-                                "after %d s; its next reader may run them again", p,
-                                len(self.store.inflight[p]), DRAIN_LIMIT_SECONDS)
-            if done:
-                await self.release(done)
-
-    async def release(self, partitions: list[int]) -> None:
-        """Give leases back so that another instance can take them at once."""
-        keys = self.store.keys
-        await self.store.script("release", [keys.lease(p) for p in partitions],
-                                [self.store.instance])
-        for p in partitions:
-            self.held.pop(p, None)
-            self.draining.pop(p, None)
 
 
 class RedisStore(Store):
@@ -336,7 +139,7 @@ class RedisStore(Store):
                     await self.client.zrem(self.keys.instances, self.instance)
         except (StoreError, RedisError, OSError) as exc:
             log.warning("could not give back partition leases (they expire on their own): %s",
-                        _describe(exc))
+                        describe(exc))
         await self._client.aclose()
         self._client = None
 
@@ -352,7 +155,7 @@ class RedisStore(Store):
             yield
         except (RedisError, OSError) as exc:
             raise StoreError(f"cannot {action} Redis at {self.options.shown}: "
-                             f"{_describe(exc)}") from None
+                             f"{describe(exc)}") from None
 
     async def script(self, name: str, keys: list[str], args: list[Any], *,
                      wait_replicas: int = 0) -> Any:
@@ -404,7 +207,7 @@ class RedisStore(Store):
                     await self._create_groups()
                     return []
             for event in events:
-                p, entry = _split_token(event.token)
+                p, entry = split_token(event.token)
                 self.inflight.setdefault(p, set()).add(entry)
         return events
 
@@ -468,14 +271,14 @@ class RedisStore(Store):
         if len(rows) < limit:
             del self._recover[p]
         else:
-            self._recover[p] = "(" + _text(rows[-1]["message_id"])
+            self._recover[p] = "(" + text(rows[-1]["message_id"])
         running = self.inflight.get(p, set())
-        counts = {_text(row["message_id"]): int(row["times_delivered"]) for row in rows
-                  if _text(row["message_id"]) not in running}
+        counts = {text(row["message_id"]): int(row["times_delivered"]) for row in rows
+                  if text(row["message_id"]) not in running}
         if not counts:
             return []
         claimed = await self.client.xclaim(stream, GROUP, self.instance, 0, list(counts))
-        found = {_text(entry_id): fields for entry_id, fields in _entries(claimed)}
+        found = {text(entry_id): fields for entry_id, fields in stream_entries(claimed)}
         gone = [entry for entry in counts if entry not in found]
         if gone:  # deleted from the stream yet still pending: nothing is left to run
             await self.client.xack(stream, GROUP, *gone)
@@ -500,8 +303,9 @@ class RedisStore(Store):
                                                  dict.fromkeys(by_stream, ">"), count=count)
             candidates = candidates[len(chosen):]  # not asked yet
             for name, entries in (reply.items() if isinstance(reply, dict) else reply or ()):
-                p = by_stream[_text(name)]
-                found = [(_text(entry_id), fields, 1) for entry_id, fields in _entries(entries)]
+                p = by_stream[text(name)]
+                found = [(text(entry_id), fields, 1)
+                         for entry_id, fields in stream_entries(entries)]
                 if len(found) == count:
                     candidates.append(p)
                 events += await self._events(p, found)
@@ -521,9 +325,9 @@ class RedisStore(Store):
                 await self.script("quarantine_event",
                                   [self.keys.events(p), self.keys.quarantine],
                                   [GROUP, entry, "stream entry is not a botkit event",
-                                   "unknown", "", _loose_json(fields), repr(self.clock())])
+                                   "unknown", "", loose_json(fields), repr(self.clock())])
                 continue
-            events.append(StoredEvent(_seq(entry), key, kind, conversation, payload, attempt,
+            events.append(StoredEvent(entry_seq(entry), key, kind, conversation, payload, attempt,
                                       token=f"{p}:{entry}"))
         return events
 
@@ -539,11 +343,11 @@ class RedisStore(Store):
             if isinstance(row, Exception):
                 raise row
             event.settled_plugins = frozenset(
-                _text(plugin) for plugin, value in row.items()
-                if _ledger_state(value) in SETTLED_STATES)
+                text(plugin) for plugin, value in row.items()
+                if ledger_state(value) in SETTLED_STATES)
             event.in_doubt = frozenset(
-                _text(plugin) for plugin, value in row.items()
-                if _ledger_state(value) == "sending")
+                text(plugin) for plugin, value in row.items()
+                if ledger_state(value) == "sending")
         return events
 
     async def settle(self, event: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
@@ -553,13 +357,13 @@ class RedisStore(Store):
         """Finish events in one round trip: a settle script per event, pipelined."""
         calls, finished = [], []
         for event, _state, deliveries in items:
-            p, entry = _split_token(event.token)
+            p, entry = split_token(event.token)
             finished.append((p, entry))
             dead = any(d.state == "dead" for d in deliveries)
             args: list[Any] = [GROUP, entry, self.dedupe_seconds, repr(self.clock()),
                                event.key, event.kind, event.payload if dead else ""]
             for d in deliveries:
-                args += [d.plugin, _ledger_row(d), d.state, d.attempts, d.error or ""]
+                args += [d.plugin, ledger_row(d), d.state, d.attempts, d.error or ""]
             calls.append(([self.keys.events(p), self.keys.ledger(event.key), self.keys.dead],
                           args))
         try:
@@ -605,10 +409,10 @@ class RedisStore(Store):
 
     async def record_delivery(self, event: StoredEvent, delivery: Delivery) -> None:
         await self.script("record", [self.keys.ledger(event.key)],
-                          [self.dedupe_seconds, delivery.plugin, _ledger_row(delivery)])
+                          [self.dedupe_seconds, delivery.plugin, ledger_row(delivery)])
 
     async def quarantine_event(self, event: StoredEvent, reason: str) -> None:
-        p, entry = _split_token(event.token)
+        p, entry = split_token(event.token)
         try:
             await self.script("quarantine_event", [self.keys.events(p), self.keys.quarantine],
                               [GROUP, entry, reason, event.kind, event.key, event.payload,
@@ -637,53 +441,3 @@ class RedisStore(Store):
     async def purge_expired(self, now: float) -> int:
         """Nothing to do: dedupe markers and ledger rows expire on their own in Redis."""
         return 0
-
-
-def _ledger_row(delivery: Delivery) -> str:
-    return json.dumps({"state": delivery.state, "attempts": delivery.attempts,
-                       "error": delivery.error})
-
-
-def _ledger_state(row: bytes) -> str | None:
-    """The state in a ledger row; a row botkit cannot read counts as not finished."""
-    try:
-        value = json.loads(row)
-    except ValueError:
-        return None
-    return value.get("state") if isinstance(value, dict) else None
-
-
-def _split_token(token: str | None) -> tuple[int, str]:
-    if not token or ":" not in token:
-        raise StoreError(f"event token {token!r} is not from a redis store")
-    partition, _, entry = token.partition(":")
-    return int(partition), entry
-
-
-def _seq(entry: str) -> int:
-    """An increasing number from a stream id (milliseconds, sequence)."""
-    millis, _, sequence = entry.partition("-")
-    return (int(millis) << 20) | (int(sequence or 0) & 0xFFFFF)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _loose_json(fields: dict) -> str:
-    """Fields of a foreign stream entry as JSON, whatever bytes they hold."""
-    return json.dumps({_loose(k): _loose(v) for k, v in fields.items()})
-
-
-def _loose(value: bytes | str) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
-
-
-def _entries(entries: Any) -> Iterator[tuple[bytes, dict]]:
-    """Stream entries as (id, fields) whatever shape the protocol version gives them."""
-    for entry_id, fields in entries:
-        if isinstance(fields, list):
-            fields = dict(zip(fields[::2], fields[1::2], strict=True))
-        if fields:
-            yield entry_id, fields
-
