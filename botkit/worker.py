@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("botkit.worker")
 REWIND_SECONDS = 3.0
+# With nothing to claim, look again after this long at the latest.
+IDLE_POLL_SECONDS = 1.0
 
 HOOK_FOR_KIND = {
     "message": "message_received",
@@ -140,14 +142,26 @@ class Dispatcher:
                 await self._sleep(1.0)
                 continue
             if not claimed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), 1.0)
+                await self._wait_for_events()
                 continue
             jobs, rejected = await asyncio.to_thread(self._prepare, claimed)
             for stored, problems in rejected:
                 self._spawn_write(self._quarantine(stored, problems))
             for job in jobs:
                 self._enqueue(job)
+
+    async def _wait_for_events(self) -> None:
+        """Until events may be waiting: a shared store hears of every process's commits (a
+        ``botkit worker`` never gets the local wake-up); otherwise this process's wake-up."""
+        store = self.bot.store
+        if store.shared:
+            try:
+                await store.wait_for_events(IDLE_POLL_SECONDS)
+                return
+            except StoreError as exc:
+                log.error("cannot wait for events: %s", exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
 
     def _prepare(self, claimed: list[StoredEvent]
                  ) -> tuple[list[Job], list[tuple[StoredEvent, list[str]]]]:

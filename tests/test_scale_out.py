@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from samples import free_port, payload_bytes
 
 from botkit import hookimpl
+from botkit import worker as worker_module
 from botkit.cli_worker import register_worker_command
 from botkit.split import from_json, split_body
 from botkit.store.redis import RedisStore
@@ -362,6 +363,34 @@ async def test_a_worker_dispatches_what_a_server_stored_and_stops_in_order(tmp_p
             client.xlen(f"{redis_prefix}:events:{p}") for p in range(1, 16)) == 0
     finally:
         client.close()
+
+
+async def test_an_idle_worker_hears_of_events_another_process_stored_without_polling(
+        tmp_path, redis_prefix, monkeypatch):
+    # With polling this slow, only a blocking read on Redis can bring the event in quickly.
+    monkeypatch.setattr(worker_module, "IDLE_POLL_SECONDS", 60.0)
+    url = f"{REDIS_URL}?prefix={redis_prefix}&lease_ms=1000"
+    settings = make_settings(tmp_path, enabled_plugins=["life"], store={"url": url})
+    plugin, stop = Lifecycle(), asyncio.Event()
+    running = asyncio.create_task(work(settings, stop, plugins={"life": plugin}))
+    server_side = RedisStore(url)
+    await server_side.open()
+    try:
+        await asyncio.sleep(1.5)  # the worker holds its leases and waits, idle
+        now = int(time.time())
+        records = split_body(from_json(text_message(7, now)), now - 86400).records
+        await server_side.append(records)
+        stored = time.monotonic()
+        while "message:wamid.scale-7" not in plugin.calls and time.monotonic() - stored < 10:
+            await asyncio.sleep(0.01)
+        waited = time.monotonic() - stored
+    finally:
+        await server_side.close()
+        stop.set()
+        await asyncio.wait_for(running, 15)
+    assert "message:wamid.scale-7" in plugin.calls
+    # Well under the 4 s a blocking read lasts at most, so the read itself woke the worker.
+    assert waited < 3.0
 
 
 def worker_cli() -> click.Group:

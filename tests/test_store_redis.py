@@ -451,3 +451,93 @@ async def test_a_send_in_doubt_is_reported_on_reclaim(stores):
     [again] = await claim_until(heir, 1)
     assert again.in_doubt == {"botkit.reply"}
     assert "botkit.reply" not in again.settled_plugins
+
+
+# -- backlog, waiting, history ----------------------------------------------------------------
+
+async def test_the_backlog_age_is_the_oldest_waiting_event_of_any_partition(prefix):
+    times = iter([1000.0, 2000.0, 3000.0])
+    store = RedisStore(f"{SHARED_REDIS}?prefix={prefix}&partitions=4", clock=lambda: next(times))
+    await store.open()
+    try:
+        assert await store.oldest_pending() is None
+        conversations = ["a", "b"]
+        assert partition_of("a", 4) != partition_of("b", 4)
+        for n, conversation in enumerate(conversations):
+            await store.append([record(n, conversation)])
+        assert await store.oldest_pending() == 1000.0
+        first = [e for e in await claim_until(store, 2) if e.conversation == "a"]
+        assert first[0].received_at == 1000.0
+        await store.settle(first[0], "done", [])
+        assert await store.oldest_pending() == 2000.0
+        assert await store.pending_count() == 1
+    finally:
+        await store.close()
+
+
+async def test_waiting_for_events_returns_as_soon_as_another_instance_stores_one(stores):
+    consumer, producer = await stores(), await stores()
+    assert await consumer.claim(10) == []  # now it holds every partition
+    started = time.monotonic()
+    assert await consumer.wait_for_events(0.3) is False
+    assert time.monotonic() - started >= 0.25
+    waiting = asyncio.create_task(consumer.wait_for_events(3.5))
+    await asyncio.sleep(0.2)
+    started = time.monotonic()
+    await producer.append([record(1)])
+    assert await asyncio.wait_for(waiting, 5) is True
+    assert time.monotonic() - started < 2.0
+    # An event already stored but not yet claimed counts too: the wait returns at once.
+    started = time.monotonic()
+    assert await consumer.wait_for_events(3.5) is True
+    assert time.monotonic() - started < 2.0
+    assert [e.key for e in await consumer.claim(10)] == ["message:wamid.1"]
+
+
+async def test_finished_events_are_kept_in_a_capped_history_with_their_payload(stores, prefix):
+    store = await stores()
+    await store.append([record(n) for n in range(3)])
+    claimed = await claim_until(store, 3)
+    await store.settle_many([
+        (claimed[0], "done", []),
+        (claimed[1], "dead", [Delivery("crm", "dead", 3, "ValueError: down")]),
+        (claimed[2], "done", [Delivery("crm", "done", 2)]),
+    ])
+    client = redis.Redis.from_url(SHARED_REDIS)
+    try:
+        history = client.xrange(f"{prefix}:history")
+        rows = [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in history]
+        assert [(r["key"], r["state"], r["attempts"]) for r in rows] == [
+            ("message:wamid.0", "done", "1"), ("message:wamid.1", "dead", "1"),
+            ("message:wamid.2", "done", "1")]
+        assert json.loads(rows[1]["payload"]) == {"n": 1}
+        assert rows[1]["conversation"] == "c"
+        [(_, dead)] = client.xrange(f"{prefix}:dead")
+        assert dead[b"conversation"] == b"c" and float(dead[b"received_at"]) > 0
+    finally:
+        client.close()
+
+
+async def test_no_history_is_kept_when_it_is_turned_off(stores, prefix):
+    store = await stores(history=0)
+    await store.append([record(1)])
+    [event] = await claim_until(store, 1)
+    await store.settle(event, "done", [])
+    client = redis.Redis.from_url(SHARED_REDIS)
+    try:
+        assert client.xlen(f"{prefix}:history") == 0
+    finally:
+        client.close()
+
+
+async def test_a_replayed_entry_counts_its_earlier_attempts(stores, prefix):
+    store = await stores(partitions=1)
+    client = redis.Redis.from_url(SHARED_REDIS)
+    try:
+        client.xadd(f"{prefix}:events:0", {"key": "k", "kind": "message", "conversation": "c",
+                                           "payload": "{}", "received_at": "5", "attempts": "2"})
+    finally:
+        client.close()
+    [event] = await claim_until(store, 1)
+    assert (event.key, event.attempt, event.received_at) == ("k", 3, 5.0)
+

@@ -33,22 +33,29 @@ end
 return accepted
 """
 
-# KEYS: partition stream, ledger hash, dead-letter stream.
-# ARGV: group, entry id, ledger ttl (s), now, event key, kind, payload (only needed when a
-#       delivery is dead), then (plugin, ledger row JSON, state, attempts, error) per delivery.
+# KEYS: partition stream, ledger hash, dead-letter stream, history stream.
+# ARGV: group, entry id, ledger ttl (s), now, event key, kind, payload (needed when a delivery
+#       is dead or history is kept), conversation, received_at, final state, attempt, history
+#       length (0: none kept), then (plugin, ledger row JSON, state, attempts, error) per
+#       delivery.
 SETTLE = """#!lua
 local rows = 0
-for i = 8, #ARGV, 5 do
+for i = 13, #ARGV, 5 do
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
   rows = rows + 1
   if ARGV[i + 2] == 'dead' then
     redis.call('XADD', KEYS[3], '*', 'key', ARGV[5], 'kind', ARGV[6], 'plugin', ARGV[i],
                'error', ARGV[i + 4], 'attempts', ARGV[i + 3], 'payload', ARGV[7],
-               'failed_at', ARGV[4])
+               'failed_at', ARGV[4], 'conversation', ARGV[8], 'received_at', ARGV[9])
   end
 end
 if rows > 0 then
   redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+if tonumber(ARGV[12]) > 0 then
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[12], '*', 'key', ARGV[5], 'kind', ARGV[6],
+             'conversation', ARGV[8], 'received_at', ARGV[9], 'state', ARGV[10],
+             'attempts', ARGV[11], 'settled_at', ARGV[4], 'payload', ARGV[7])
 end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
@@ -63,10 +70,10 @@ return 1
 """
 
 # KEYS: partition stream, quarantine stream.
-# ARGV: group, entry id, reason, kind, key, payload, now.
+# ARGV: group, entry id, reason, kind, key, payload, now, conversation.
 QUARANTINE_EVENT = """#!lua
 redis.call('XADD', KEYS[2], '*', 'reason', ARGV[3], 'kind', ARGV[4], 'key', ARGV[5],
-           'payload', ARGV[6], 'received_at', ARGV[7])
+           'payload', ARGV[6], 'received_at', ARGV[7], 'conversation', ARGV[8])
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 return 1

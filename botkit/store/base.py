@@ -28,6 +28,7 @@ class StoredEvent:
     token: str | None = None
     # Targets that had started a send which may or may not have happened (see reply.py).
     in_doubt: frozenset[str] = field(default_factory=frozenset)
+    received_at: float | None = None
 
 
 @dataclass(slots=True)
@@ -42,6 +43,9 @@ class Delivery:
 
 class Store(abc.ABC):
     """Durable inbox: dedupe, quarantine, claims and the per-plugin delivery ledger."""
+
+    #: True when :meth:`wait_for_events` hears of events committed by other processes.
+    shared: bool = False
 
     @abc.abstractmethod
     async def open(self) -> None: ...
@@ -60,6 +64,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def claim(self, limit: int) -> list[StoredEvent]:
         """Hand out up to ``limit`` pending events, oldest first, counting the attempt."""
+
+    async def wait_for_events(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for events added by any process; True when some came.
+        Stores that cannot tell return False at once: the dispatcher then waits for its own
+        process to say it committed events."""
+        return False
 
     def rewind(self) -> None:  # noqa: B027 - optional for stores that never skip events
         """Look again for pending events that were added behind the read position (replays)."""

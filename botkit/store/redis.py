@@ -46,10 +46,14 @@ log = logging.getLogger("botkit.store.redis")
 
 # Every this many lease rounds, pending entries of our partitions are looked at again.
 RESCAN_EVERY_ROUNDS = 10
+# The longest blocking read; the client's socket timeout (5 s) must stay above it.
+BLOCK_LIMIT_SECONDS = 4.0
 
 
 class RedisStore(Store):
-    """Several instances share one Redis; see the module docstring for the layout."""
+    """Several instances share one Redis; ``_redis_layout`` describes what is kept where."""
+
+    shared = True
 
     def __init__(self, url: str, *, dedupe_seconds: float = 8 * 86400,
                  clock: Callable[[], float] = time.time) -> None:
@@ -223,6 +227,28 @@ class RedisStore(Store):
             events += await self._read_new(fresh, limit - len(events))
         return events
 
+    async def wait_for_events(self, timeout: float) -> bool:
+        """Block (XREAD) until an event is added to a partition this instance reads, whichever
+        process added it, or until ``timeout`` (at most 4 s: reads time out at 5 s)."""
+        readable = self.leases.readable()
+        if not readable:
+            await asyncio.sleep(timeout)
+            return False
+        streams = [self.keys.events(p) for p in readable]
+        pipe = self.client.pipeline(transaction=False)
+        for stream in streams:
+            pipe.xinfo_groups(stream)
+        with self._failures("wait for events on"):
+            groups = await pipe.execute(raise_on_error=False)
+            # Whatever the group has not been given yet counts as new, so nothing added since
+            # the last claim is missed.
+            after = {stream: _last_delivered(found) for stream, found in zip(
+                streams, groups, strict=True) if not isinstance(found, Exception)}
+            if not after:
+                return False
+            block = max(1, int(min(timeout, BLOCK_LIMIT_SECONDS) * 1000))
+            return bool(await self.client.xread(after, count=1, block=block))
+
     async def _keep_leases(self) -> None:
         rounds = 0
         while True:
@@ -319,16 +345,19 @@ class RedisStore(Store):
                 key, kind, conversation = (fields[name].decode()
                                            for name in (b"key", b"kind", b"conversation"))
                 payload = fields[b"payload"]
-            except (KeyError, UnicodeDecodeError):
+                earlier = int(fields.get(b"attempts", 0))  # a replay counts on
+                received_at = float(fields.get(b"received_at", 0)) or None
+            except (KeyError, ValueError):  # UnicodeDecodeError is a ValueError
                 log.warning("entry %s of partition %d is not a botkit event; kept in quarantine",
                             entry, p)
                 await self.script("quarantine_event",
                                   [self.keys.events(p), self.keys.quarantine],
                                   [GROUP, entry, "stream entry is not a botkit event",
-                                   "unknown", "", loose_json(fields), repr(self.clock())])
+                                   "unknown", "", loose_json(fields), repr(self.clock()), ""])
                 continue
-            events.append(StoredEvent(entry_seq(entry), key, kind, conversation, payload, attempt,
-                                      token=f"{p}:{entry}"))
+            events.append(StoredEvent(entry_seq(entry), key, kind, conversation, payload,
+                                      earlier + attempt, token=f"{p}:{entry}",
+                                      received_at=received_at))
         return events
 
     async def _with_ledger(self, events: list[StoredEvent]) -> list[StoredEvent]:
@@ -356,16 +385,18 @@ class RedisStore(Store):
     async def settle_many(self, items: list[tuple[StoredEvent, str, list[Delivery]]]) -> None:
         """Finish events in one round trip: a settle script per event, pipelined."""
         calls, finished = [], []
-        for event, _state, deliveries in items:
+        history, now = self.options.history, repr(self.clock())
+        for event, state, deliveries in items:
             p, entry = split_token(event.token)
             finished.append((p, entry))
-            dead = any(d.state == "dead" for d in deliveries)
-            args: list[Any] = [GROUP, entry, self.dedupe_seconds, repr(self.clock()),
-                               event.key, event.kind, event.payload if dead else ""]
+            kept = history or any(d.state == "dead" for d in deliveries)
+            args: list[Any] = [GROUP, entry, self.dedupe_seconds, now, event.key, event.kind,
+                               event.payload if kept else "", event.conversation,
+                               repr(event.received_at or 0), state, event.attempt, history]
             for d in deliveries:
                 args += [d.plugin, ledger_row(d), d.state, d.attempts, d.error or ""]
-            calls.append(([self.keys.events(p), self.keys.ledger(event.key), self.keys.dead],
-                          args))
+            calls.append(([self.keys.events(p), self.keys.ledger(event.key), self.keys.dead,
+                           self.keys.history], args))
         try:
             await self._pipelined("settle", calls)
         finally:
@@ -416,7 +447,7 @@ class RedisStore(Store):
         try:
             await self.script("quarantine_event", [self.keys.events(p), self.keys.quarantine],
                               [GROUP, entry, reason, event.kind, event.key, event.payload,
-                               repr(self.clock())])
+                               repr(self.clock()), event.conversation])
         finally:
             self.inflight.get(p, set()).discard(entry)
 
@@ -428,16 +459,36 @@ class RedisStore(Store):
 
     async def pending_count(self) -> int:
         """Entries in the partition streams: settled ones are deleted, so these all wait."""
+        return sum(await self._each_partition("count events on", "XLEN"))
+
+    async def oldest_pending(self) -> float | None:
+        """When the oldest waiting event was received: the first entry of a partition is its
+        oldest."""
+        firsts = await self._each_partition("look at events on", "XRANGE", "-", "+", "COUNT", 1)
+        times = [float(fields.get(b"received_at", 0))
+                 for first in firsts for _, fields in stream_entries(first)]
+        return min(times) if times else None
+
+    async def _each_partition(self, action: str, command: str, *args: Any) -> list[Any]:
+        """One read-only command on every partition stream, in one round trip."""
         pipe = self.client.pipeline(transaction=False)
         for p in range(self.options.partitions):
-            pipe.xlen(self.keys.events(p))
-        with self._failures("count events on"):
-            lengths = await pipe.execute(raise_on_error=False)
-            for length in lengths:
-                if isinstance(length, Exception):
-                    raise length
-        return sum(lengths)
+            pipe.execute_command(command, self.keys.events(p), *args)
+        with self._failures(action):
+            replies = await pipe.execute(raise_on_error=False)
+            for reply in replies:
+                if isinstance(reply, Exception):
+                    raise reply
+        return replies
 
     async def purge_expired(self, now: float) -> int:
         """Nothing to do: dedupe markers and ledger rows expire on their own in Redis."""
         return 0
+
+
+def _last_delivered(groups: list[dict]) -> str:
+    """The id up to which botkit's consumer group has been handed entries ("0": none)."""
+    for group in groups:
+        if text(group.get("name", b"")) == GROUP:
+            return text(group.get("last-delivered-id", b"0"))
+    return "0"
