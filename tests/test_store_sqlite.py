@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 
 import pytest
 
@@ -10,6 +12,7 @@ from botkit import StoreError
 from botkit.split import EventRecord, Reject
 from botkit.store.base import Delivery
 from botkit.store.sqlite import SQLiteStore
+from botkit.store.sqlite_admin import EventFilter, SQLiteAdmin
 
 
 def record(n: int, conversation: str = "c") -> EventRecord:
@@ -91,3 +94,126 @@ async def test_purge_forgets_only_finished_events_past_the_window(tmp_path):
 def test_bad_urls_are_refused():
     with pytest.raises(StoreError, match="not a sqlite URL"):
         SQLiteStore("sqlite://host/x.db")
+
+
+# -- the backlog counter ----------------------------------------------------------------------
+
+OLD_EVENTS_TABLE = """
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    occurred_at INTEGER,
+    received_at REAL NOT NULL,
+    payload BLOB NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL
+);
+CREATE INDEX events_pending ON events (seq) WHERE state = 'pending';
+CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+def counted(path) -> int:
+    """The backlog as a full count, to check the counter against."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return conn.execute("SELECT count(*) FROM events WHERE state = 'pending'").fetchone()[0]
+
+
+async def test_the_counter_follows_appends_settles_quarantine_and_purge(tmp_path):
+    path = tmp_path / "botkit.db"
+    now = [1_000_000.0]
+    store = SQLiteStore(f"sqlite:///{path}", dedupe_seconds=100, clock=lambda: now[0])
+    await store.open()
+    assert await store.pending_count() == counted(path) == 0
+    await store.append([record(n) for n in range(6)] + [record(0)])  # one duplicate
+    assert await store.pending_count() == counted(path) == 6
+    await store.append([record(n) for n in range(3)])  # all duplicates
+    assert await store.pending_count() == counted(path) == 6
+
+    first, second, third, fourth = await store.claim(4)
+    await store.settle(first, "done", [])
+    await store.settle_many([(second, "dead", [Delivery("crm", "dead", 5, "boom")]),
+                             (third, "done", [])])
+    assert await store.pending_count() == counted(path) == 3
+    await store.quarantine_event(fourth, "$.id: missing")
+    assert await store.pending_count() == counted(path) == 2
+
+    await store.append([record(9)])
+    now[0] += 101
+    assert await store.purge_expired(now[0]) == 2  # the two done events go, none pending
+    assert await store.pending_count() == counted(path) == 3
+    await store.close()
+
+
+async def test_the_counter_follows_admin_repairs(tmp_path):
+    path = tmp_path / "botkit.db"
+    url = f"sqlite:///{path}"
+    store = SQLiteStore(url)
+    await store.open()
+    await store.append([record(n) for n in range(5)])
+    done, dead, held, _, _ = await store.claim(5)
+    await store.settle(done, "done", [Delivery("crm", "done", 1)])
+    await store.settle(dead, "dead", [Delivery("crm", "dead", 5, "boom")])
+    await store.quarantine_event(held, "$.id: missing")
+    assert await store.pending_count() == counted(path) == 2
+
+    admin = SQLiteAdmin(url)  # its own connection, as the CLI has, while the server runs
+    try:
+        assert admin.replay(EventFilter(keys=(done.key,))) == 1
+        assert await store.pending_count() == counted(path) == 3
+        assert admin.retry_dead() == 1
+        assert await store.pending_count() == counted(path) == 4
+        assert admin.reprocess() == (1, 0)
+        assert await store.pending_count() == counted(path) == 5
+        assert admin.replay(EventFilter(keys=(done.key,))) == 1  # pending already: no change
+        assert await store.pending_count() == counted(path) == 5
+    finally:
+        admin.close()
+    await store.close()
+
+
+async def test_a_store_from_before_the_counter_is_counted_on_open(tmp_path):
+    path = tmp_path / "botkit.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.executescript(OLD_EVENTS_TABLE)
+        conn.executemany(
+            "INSERT INTO events (key, kind, conversation, received_at, payload, state) "
+            "VALUES (?, 'message', 'c', 0, x'7b7d', ?)",
+            [(f"old.{n}", state) for n, state in
+             enumerate(["pending", "done", "pending", "dead", "quarantined", "pending"])])
+    store = SQLiteStore(f"sqlite:///{path}")
+    await store.open()
+    assert await store.pending_count() == 3
+    await store.append([record(1), record(2)])  # the triggers are in place too
+    [event, *_] = await store.claim(1)
+    await store.settle(event, "done", [])
+    assert await store.pending_count() == counted(path) == 4
+    await store.close()
+
+
+async def test_reopening_reads_the_counter_without_counting_again(tmp_path):
+    path = tmp_path / "botkit.db"
+    store = SQLiteStore(f"sqlite:///{path}")
+    await store.open()
+    await store.append([record(n) for n in range(3)])
+    await store.close()
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("UPDATE backlog SET pending = 42")  # visible only if nothing recounts
+
+    store = SQLiteStore(f"sqlite:///{path}")
+    await store.open()
+    assert await store.pending_count() == 42
+    await store.close()
+
+
+async def test_the_counter_follows_writes_from_any_connection(store):
+    await store.append([record(n) for n in range(4)])
+    with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute("INSERT INTO events (key, kind, conversation, received_at, payload, state) "
+                     "VALUES ('by.hand', 'message', 'c', 0, x'7b7d', 'done')")
+        conn.execute("UPDATE events SET state = 'dead' WHERE key = 'by.hand'")
+        conn.execute("DELETE FROM events WHERE key IN (?, ?)", (record(0).key, "by.hand"))
+    assert await store.pending_count() == counted(store.path) == 3

@@ -57,6 +57,32 @@ CREATE TABLE IF NOT EXISTS quarantine (
 );
 """
 
+# The backlog (pending events) as one running number, kept by triggers so that every writer
+# keeps it exact: the server's writer thread, the admin commands, anything else with a connection.
+BACKLOG = """
+CREATE TABLE IF NOT EXISTS backlog (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pending INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS backlog_insert AFTER INSERT ON events
+WHEN new.state = 'pending' BEGIN
+    UPDATE backlog SET pending = pending + 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS backlog_update AFTER UPDATE OF state ON events
+WHEN (old.state = 'pending') != (new.state = 'pending') BEGIN
+    UPDATE backlog SET pending = pending + (new.state = 'pending') - (old.state = 'pending')
+    WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS backlog_delete AFTER DELETE ON events
+WHEN old.state = 'pending' BEGIN
+    UPDATE backlog SET pending = pending - 1 WHERE id = 1;
+END;
+-- A store from before the counter: count once. The count only runs when the row is missing.
+INSERT INTO backlog (id, pending)
+SELECT 1, (SELECT count(*) FROM events WHERE state = 'pending')
+WHERE NOT EXISTS (SELECT 1 FROM backlog);
+"""
+
 INSERT_EVENT = (
     "INSERT INTO events (key, kind, conversation, occurred_at, received_at, payload) "
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
@@ -77,6 +103,17 @@ CLAIMED_UPTO = (
     "INSERT INTO meta (name, value) VALUES ('claimed_upto', ?) "
     "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"
 )
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    """Create what is missing, counter included, in one write transaction: no other writer can
+    change ``events`` between creating the triggers and counting the backlog of an older store."""
+    try:
+        conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{BACKLOG}COMMIT;")
+    except sqlite3.Error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _count_interrupted_claims(conn: sqlite3.Connection) -> None:
@@ -137,7 +174,7 @@ class SQLiteStore(Store):
 
     def _connect(self) -> sqlite3.Connection:
         conn = connect(self.path, self.durability)
-        conn.executescript(SCHEMA)
+        _create_schema(conn)
         _count_interrupted_claims(conn)
         return conn
 
@@ -280,8 +317,9 @@ class SQLiteStore(Store):
         await self._run(lambda conn: conn.execute("SELECT 1").fetchone())
 
     async def pending_count(self) -> int:
+        """The trigger-kept counter: one row to read however long the backlog is."""
         return await self._run(lambda conn: conn.execute(
-            "SELECT count(*) FROM events WHERE state = 'pending'").fetchone()[0])
+            "SELECT pending FROM backlog WHERE id = 1").fetchone()[0])
 
     async def oldest_pending(self) -> float | None:
         row = await self._run(lambda conn: conn.execute(
