@@ -15,8 +15,10 @@ from typing import Any
 import click
 
 from ._cli_common import config_option, load_settings
+from .errors import StoreError
 from .reply import REPLY_TARGET
 from .settings import Settings
+from .store.admin import EventFilter, StoreAdmin, open_admin
 
 RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -67,25 +69,20 @@ def emit(data: Any, as_json: bool, columns: list[str]) -> None:
 
 
 @contextmanager
-def admin(config_path: str | None) -> Iterator[Any]:
-    """The store's admin interface for the configured store URL."""
+def admin(config_path: str | None) -> Iterator[tuple[StoreAdmin, Settings]]:
+    """The configured store's admin interface, and the settings; store problems end the
+    command with one clear line and exit status 2."""
     settings: Settings = load_settings(config_path, secrets=False)
-    url = settings.store.url
-    if not url.startswith("sqlite:"):
-        click.echo(f"error: inspecting {url.split(':')[0]} stores from the command line is not "
-                   "supported; use the dead-letter stream and XINFO (see docs/scaling.md)",
-                   err=True)
-        sys.exit(2)
-    from .store.sqlite_admin import SQLiteAdmin
-
     try:
-        store = SQLiteAdmin(url)
-    except FileNotFoundError as exc:
+        store = open_admin(settings.store)
+    except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    store.settings = settings
     try:
-        yield store
+        yield store, settings
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     finally:
         store.close()
 
@@ -104,9 +101,7 @@ def selection_options(func):
 
 
 def build_filter(keys=(), kind=None, state=None, plugin=None, since=None, until=None,
-                 limit=None):
-    from .store.sqlite_admin import EventFilter
-
+                 limit=None) -> EventFilter:
     return EventFilter(tuple(keys), kind, state, plugin, parse_time(since), parse_time(until),
                        limit)
 
@@ -126,7 +121,7 @@ def events() -> None:
 @json_option
 def list_events(config_path, kind, state, plugin, since, until, limit, as_json) -> None:
     """List events, newest first."""
-    with admin(config_path) as store:
+    with admin(config_path) as (store, _):
         rows = store.events(build_filter((), kind, state, plugin, since, until, limit))
     for row in rows:
         row["received"] = when(row["received_at"])
@@ -140,7 +135,7 @@ def list_events(config_path, kind, state, plugin, since, until, limit, as_json) 
 @json_option
 def show_event(config_path, key, as_json) -> None:
     """Show one event: its payload, its deliveries and any quarantine reason."""
-    with admin(config_path) as store:
+    with admin(config_path) as (store, _):
         event = store.event(key)
     if event is None:
         click.echo(f"error: no event with key {key!r}", err=True)
@@ -169,13 +164,13 @@ def replay_events(config_path, keys, kind, state, plugin, since, until, target, 
     """Dispatch events again (by key, or every event the filters select)."""
     if not keys and not any((kind, state, plugin, since, until)):
         raise click.UsageError("name event keys or give at least one filter")
-    with admin(config_path) as store:
+    with admin(config_path) as (store, settings):
         selection = build_filter(keys, kind, state, plugin, since, until)
         count = len(store.events(selection))
         if count and not yes:
             click.confirm(f"Replay {count} event(s)"
                           f"{' to ' + target if target else ''}?", abort=True)
-        plugins = [REPLY_TARGET, *store.settings.enabled_plugins]
+        plugins = [REPLY_TARGET, *settings.enabled_plugins]
         with click.progressbar(length=count, label="replaying", file=sys.stderr) as bar:
             replayed = store.replay(selection, target, plugins)
             bar.update(replayed)
@@ -193,7 +188,7 @@ def dead_letters() -> None:
 @json_option
 def list_dead(config_path, plugin, as_json) -> None:
     """List dead letters, oldest first."""
-    with admin(config_path) as store:
+    with admin(config_path) as (store, _):
         rows = store.dead_letters(plugin)
     for row in rows:
         row["failed"] = when(row["failed_at"])
@@ -206,7 +201,7 @@ def list_dead(config_path, plugin, as_json) -> None:
 @click.option("--plugin")
 def retry_dead(config_path, keys, plugin) -> None:
     """Run the plugins that gave up again (plugins that succeeded are not called again)."""
-    with admin(config_path) as store:
+    with admin(config_path) as (store, _):
         count = store.retry_dead(plugin, tuple(keys))
     click.echo(f"{count} dead letter(s) queued for another try")
 
@@ -218,7 +213,7 @@ def retry_dead(config_path, keys, plugin) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def purge_dead(config_path, keys, plugin, yes) -> None:
     """Forget dead letters for good."""
-    with admin(config_path) as store:
+    with admin(config_path) as (store, _):
         count = len(store.dead_letters(plugin, tuple(keys)))
         if count and not yes:
             click.confirm(f"Purge {count} dead letter(s)?", abort=True)
@@ -238,7 +233,7 @@ def quarantine() -> None:
 @json_option
 def list_quarantine(config_path, show_all, limit, as_json) -> None:
     """List quarantined items."""
-    with admin(config_path) as store:
+    with admin(config_path) as (store, _):
         rows = store.quarantine(None if show_all else "held", limit)
     for row in rows:
         row["received"] = when(row["received_at"])
@@ -247,10 +242,10 @@ def list_quarantine(config_path, show_all, limit, as_json) -> None:
 
 @quarantine.command("show")
 @config_option
-@click.argument("item_id", type=int)
+@click.argument("item_id")
 def show_quarantined(config_path, item_id) -> None:
     """Show one quarantined item with its raw bytes."""
-    with admin(config_path) as store:
+    with admin(config_path) as (store, _):
         item = store.quarantined(item_id)
     if item is None:
         click.echo(f"error: no quarantined item {item_id}", err=True)
@@ -262,10 +257,10 @@ def show_quarantined(config_path, item_id) -> None:
 
 @quarantine.command("reprocess")
 @config_option
-@click.argument("ids", nargs=-1, type=int)
+@click.argument("ids", nargs=-1)
 def reprocess(config_path, ids) -> None:
     """Check held items again (after an upgrade) and dispatch those that now pass."""
-    with admin(config_path) as store:
+    with admin(config_path) as (store, _):
         done, failed = store.reprocess(tuple(ids))
     click.echo(f"{done} item(s) handed to dispatch again; {failed} still unreadable")
 

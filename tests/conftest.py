@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from samples import PAYLOAD_NOW, Recorder
+import redis
+from samples import PAYLOAD_NOW, REDIS_URL, Recorder
 
 
 @pytest.fixture
@@ -14,6 +17,18 @@ def recorder() -> Recorder:
 @pytest.fixture
 def payload_clock():
     return lambda: PAYLOAD_NOW
+
+
+@pytest.fixture
+def redis_prefix():
+    """A namespace of its own on the shared Redis; every key under it is deleted afterwards."""
+    name = f"botkit-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{name}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture

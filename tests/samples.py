@@ -13,6 +13,8 @@ SHARED = Path(os.environ.get("BOTKIT_SHARED_DIR") or REPO.parent / "shared")
 PAYLOADS = SHARED / "whatsapp" / "payloads"
 # Timestamps in the sample payloads are around 2026-07-01; tests run the clock there.
 PAYLOAD_NOW = 1782900000 + 3600
+# The machine's Redis; tests keep to a key prefix of their own (the redis_prefix fixture).
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def payload_files() -> list[str]:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import redis
 from click.testing import CliRunner
-from samples import free_port, payload_bytes
+from samples import REDIS_URL, free_port, payload_bytes
 
 from botkit import hookimpl
 from botkit import worker as worker_module
@@ -28,7 +28,6 @@ from botkit.store.redis import RedisStore
 from botkit.testing import make_settings, signed_headers
 from botkit.worker_process import work
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 BOTKIT = str(Path(sys.executable).with_name("botkit"))
 # `botkit worker` as the command line runs it, whether or not cli.py lists it yet.
 WORKER = (
@@ -306,17 +305,6 @@ def test_serves_and_workers_on_one_redis_dispatch_each_event_once(fleet):
 
 
 # -- the worker in-process and on the command line ---------------------------------------------
-
-@pytest.fixture
-def redis_prefix():
-    name = f"botkit-worker-{uuid.uuid4().hex[:12]}"
-    yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(match=f"{name}:*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
 
 class Lifecycle:
     """A plugin that notes its start, every message, and its shutdown."""

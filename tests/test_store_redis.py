@@ -9,11 +9,10 @@ import json
 import shutil
 import subprocess
 import time
-import uuid
 
 import pytest
 import redis
-from samples import free_port, payload_bytes
+from samples import REDIS_URL, free_port, payload_bytes
 
 from botkit import StoreError
 from botkit.split import EventRecord, Reject
@@ -21,7 +20,7 @@ from botkit.store import _redis_leases, open_store
 from botkit.store.base import Delivery
 from botkit.store.redis import RedisStore, parse_redis_url, partition_of
 
-SHARED_REDIS = "redis://127.0.0.1:6379/0"
+SHARED_REDIS = REDIS_URL
 REDIS_SERVER = shutil.which("redis-server")
 
 
@@ -32,15 +31,8 @@ def record(n: int, conversation: str = "c") -> EventRecord:
 
 
 @pytest.fixture
-def prefix():
-    """A namespace of its own on the shared Redis; every key under it is deleted afterwards."""
-    name = f"botkit-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    client = redis.Redis.from_url(SHARED_REDIS)
-    keys = list(client.scan_iter(match=f"{name}:*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
+def prefix(redis_prefix):
+    return redis_prefix
 
 
 @pytest.fixture

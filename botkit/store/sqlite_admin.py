@@ -5,54 +5,54 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from ..split import from_json, split_body
+from .admin import AdminError, EventFilter, StoreAdmin
 from .sqlite import INSERT_EVENT, connect, sqlite_path
 
-
-@dataclass(frozen=True)
-class EventFilter:
-    """Which events an operation touches; every field narrows the selection."""
-
-    keys: tuple[str, ...] = ()
-    kind: str | None = None
-    state: str | None = None
-    plugin: str | None = None
-    since: float | None = None
-    until: float | None = None
-    limit: int | None = None
-
-    def where(self) -> tuple[str, list[Any]]:
-        clauses, args = [], []
-        if self.keys:
-            clauses.append(f"e.key IN ({','.join('?' * len(self.keys))})")
-            args += self.keys
-        for column, value in (("e.kind", self.kind), ("e.state", self.state)):
-            if value:
-                clauses.append(f"{column} = ?")
-                args.append(value)
-        if self.plugin:
-            clauses.append("EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = e.seq "
-                           "AND d.plugin = ?)")
-            args.append(self.plugin)
-        if self.since is not None:
-            clauses.append("e.received_at >= ?")
-            args.append(self.since)
-        if self.until is not None:
-            clauses.append("e.received_at < ?")
-            args.append(self.until)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+__all__ = ["EventFilter", "SQLiteAdmin"]
 
 
-class SQLiteAdmin:
+def sql_where(selection: EventFilter) -> tuple[str, list[Any]]:
+    """The selection as a WHERE clause over ``events e`` (empty when it selects everything)."""
+    clauses, args = [], []
+    if selection.keys:
+        clauses.append(f"e.key IN ({','.join('?' * len(selection.keys))})")
+        args += selection.keys
+    for column, value in (("e.kind", selection.kind), ("e.state", selection.state)):
+        if value:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    if selection.plugin:
+        clauses.append("EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = e.seq "
+                       "AND d.plugin = ?)")
+        args.append(selection.plugin)
+    if selection.since is not None:
+        clauses.append("e.received_at >= ?")
+        args.append(selection.since)
+    if selection.until is not None:
+        clauses.append("e.received_at < ?")
+        args.append(selection.until)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def item_ids(ids: tuple[str, ...]) -> tuple[int, ...]:
+    """Quarantine ids of a SQLite store are whole numbers."""
+    try:
+        return tuple(int(i) for i in ids)
+    except ValueError:
+        raise AdminError(f"quarantine ids of a SQLite store are whole numbers, not {ids!r}"
+                         ) from None
+
+
+class SQLiteAdmin(StoreAdmin):
     """Reads and repairs the store with a connection of its own (the server may be running)."""
 
     def __init__(self, url: str) -> None:
         path = sqlite_path(url)
         if not path.exists():
-            raise FileNotFoundError(f"no store at {path}")
+            raise AdminError(f"no store at {path}")
         self.conn = connect(path, "full")
         self.conn.execute("PRAGMA busy_timeout = 10000")
 
@@ -62,7 +62,7 @@ class SQLiteAdmin:
     # -- events ----------------------------------------------------------------------------
 
     def events(self, selection: EventFilter) -> list[dict[str, Any]]:
-        where, args = selection.where()
+        where, args = sql_where(selection)
         limit = f" LIMIT {int(selection.limit)}" if selection.limit else ""
         rows = self.conn.execute(
             "SELECT e.seq, e.key, e.kind, e.state, e.attempts, e.received_at, e.conversation "
@@ -101,7 +101,7 @@ class SQLiteAdmin:
                all_plugins: Iterable[str] = ()) -> int:
         """Make the selected events pending again: for every plugin, or for ``plugin`` only
         (the others are recorded as done so they are not called again)."""
-        where, args = selection.where()
+        where, args = sql_where(selection)
         seqs = [row[0] for row in self.conn.execute(
             f"SELECT e.seq FROM events e{where} AND e.state != 'quarantined'"
             if where else "SELECT e.seq FROM events e WHERE e.state != 'quarantined'", args)]
@@ -171,22 +171,20 @@ class SQLiteAdmin:
         return [{"id": r[0], "received_at": r[1], "reason": r[2], "kind": r[3], "key": r[4],
                  "state": r[5], "bytes": r[6]} for r in rows]
 
-    def quarantined(self, item_id: int) -> dict[str, Any] | None:
+    def quarantined(self, item_id: str) -> dict[str, Any] | None:
+        [number] = item_ids((item_id,))
         row = self.conn.execute("SELECT id, received_at, reason, kind, key, state, payload "
-                                "FROM quarantine WHERE id = ?", (item_id,)).fetchone()
+                                "FROM quarantine WHERE id = ?", (number,)).fetchone()
         if row is None:
             return None
         return {"id": row[0], "received_at": row[1], "reason": row[2], "kind": row[3],
                 "key": row[4], "state": row[5], "payload": bytes(row[6])}
 
-    def reprocess(self, ids: tuple[int, ...] = ()) -> tuple[int, int]:
-        """Hand held items to the dispatcher again (they are checked against today's schemas).
-
-        Returns (items reprocessed, items still unreadable).
-        """
+    def reprocess(self, ids: tuple[str, ...] = ()) -> tuple[int, int]:
+        numbers = item_ids(ids)
         where = f" AND id IN ({','.join('?' * len(ids))})" if ids else ""
         rows = self.conn.execute(f"SELECT id, kind, seq, payload FROM quarantine "
-                                 f"WHERE state = 'held'{where}", ids).fetchall()
+                                 f"WHERE state = 'held'{where}", numbers).fetchall()
         done = failed = 0
         now = time.time()
         with self.conn:
