@@ -230,21 +230,18 @@ class RedisStore(Store):
     async def wait_for_events(self, timeout: float) -> bool:
         """Block (XREAD) until an event is added to a partition this instance reads, whichever
         process added it, or until ``timeout`` (at most 4 s: reads time out at 5 s)."""
-        readable = self.leases.readable()
-        if not readable:
-            await asyncio.sleep(timeout)
-            return False
-        streams = [self.keys.events(p) for p in readable]
+        streams = [self.keys.events(p) for p in self.leases.readable()]
         pipe = self.client.pipeline(transaction=False)
         for stream in streams:
             pipe.xinfo_groups(stream)
         with self._failures("wait for events on"):
-            groups = await pipe.execute(raise_on_error=False)
+            groups = await pipe.execute(raise_on_error=False) if streams else []
             # Whatever the group has not been given yet counts as new, so nothing added since
             # the last claim is missed.
             after = {stream: _last_delivered(found) for stream, found in zip(
                 streams, groups, strict=True) if not isinstance(found, Exception)}
-            if not after:
+            if not after:  # no partitions to read (or their groups are being made again)
+                await asyncio.sleep(timeout)
                 return False
             block = max(1, int(min(timeout, BLOCK_LIMIT_SECONDS) * 1000))
             return bool(await self.client.xread(after, count=1, block=block))
