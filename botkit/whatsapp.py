@@ -38,6 +38,13 @@ from botkit._media import (
     MediaIntegrityError,
     UntrustedMediaHost,
 )
+from botkit._outbound import (
+    MEDIA_KINDS,
+    buttons_message,
+    checked_text,
+    list_message,
+    media_message,
+)
 from botkit._ratelimit import Clock, Sleep, pair_limiter, throughput_limiter
 from botkit.graph_errors import (
     GraphError,
@@ -60,8 +67,6 @@ __all__ = [
 
 logger = logging.getLogger("botkit.whatsapp")
 
-MEDIA_KINDS = ("image", "audio", "video", "document", "sticker")
-_CAPTION_KINDS = frozenset({"image", "video", "document"})
 _API_VERSION = re.compile(r"^v\d+\.\d+$")
 _PATH_SEGMENT = re.compile(r"^[\w.-]+$")
 _RESENDABLE_METHODS = frozenset({"GET", "HEAD", "DELETE"})
@@ -193,7 +198,7 @@ class WhatsAppClient:
         if reply_to:
             body["context"] = {"message_id": reply_to}
         if biz_opaque_callback_data is not None:
-            body["biz_opaque_callback_data"] = _text(
+            body["biz_opaque_callback_data"] = checked_text(
                 biz_opaque_callback_data, 512, "biz_opaque_callback_data"
             )
         data = await self._call(
@@ -214,7 +219,7 @@ class WhatsAppClient:
         reply_to: str | None = None,
         preview_url: bool = False,
     ) -> SendResult:
-        text = {"preview_url": preview_url, "body": _text(body, 4096, "text body")}
+        text = {"preview_url": preview_url, "body": checked_text(body, 4096, "text body")}
         return await self.send(
             phone_number_id, to, {"type": "text", "text": text}, reply_to=reply_to
         )
@@ -225,7 +230,8 @@ class WhatsAppClient:
         """React to ``message_id``; an empty ``emoji`` removes the reaction."""
         if not isinstance(emoji, str):
             raise ValueError(f"emoji must be a string, got {type(emoji).__name__}")
-        reaction = {"message_id": _text(message_id, 256, "reaction message_id"), "emoji": emoji}
+        reaction = {"message_id": checked_text(message_id, 256, "reaction message_id"),
+                    "emoji": emoji}
         return await self.send(phone_number_id, to, {"type": "reaction", "reaction": reaction})
 
     async def send_media(
@@ -241,7 +247,7 @@ class WhatsAppClient:
         reply_to: str | None = None,
     ) -> SendResult:
         """Send an image, audio, video, document or sticker by ``media_id`` or by ``link``."""
-        message = _media_message(kind, media_id, link, caption, filename)
+        message = media_message(kind, media_id, link, caption, filename)
         return await self.send(phone_number_id, to, message, reply_to=reply_to)
 
     async def send_buttons(
@@ -256,7 +262,7 @@ class WhatsAppClient:
         reply_to: str | None = None,
     ) -> SendResult:
         """Up to three reply buttons, each given as ``(id, title)``."""
-        message = _buttons_message(body, buttons, header, footer)
+        message = buttons_message(body, buttons, header, footer)
         return await self.send(phone_number_id, to, message, reply_to=reply_to)
 
     async def send_list(
@@ -272,7 +278,7 @@ class WhatsAppClient:
         reply_to: str | None = None,
     ) -> SendResult:
         """A list message; a section is ``{"title", "rows": [{"id", "title", "description"}]}``."""
-        message = _list_message(body, button, sections, header, footer)
+        message = list_message(body, button, sections, header, footer)
         return await self.send(phone_number_id, to, message, reply_to=reply_to)
 
     async def send_template(
@@ -287,8 +293,8 @@ class WhatsAppClient:
     ) -> SendResult:
         """An approved template: the only message allowed outside the 24-hour window."""
         template: dict[str, Any] = {
-            "name": _text(name, 512, "template name"),
-            "language": {"code": _text(language, 15, "template language code")},
+            "name": checked_text(name, 512, "template name"),
+            "language": {"code": checked_text(language, 15, "template language code")},
         }
         if components:
             template["components"] = [dict(component) for component in components]
@@ -309,9 +315,9 @@ class WhatsAppClient:
             raise ValueError(f"location out of range: latitude {latitude}, longitude {longitude}")
         location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
         if name is not None:
-            location["name"] = _text(name, 1000, "location name")
+            location["name"] = checked_text(name, 1000, "location name")
         if address is not None:
-            location["address"] = _text(address, 1000, "location address")
+            location["address"] = checked_text(address, 1000, "location address")
         return await self.send(phone_number_id, to, {"type": "location", "location": location})
 
     async def send_contacts(
@@ -334,7 +340,7 @@ class WhatsAppClient:
         body: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "status": "read",
-            "message_id": _text(message_id, 256, "message_id"),
+            "message_id": checked_text(message_id, 256, "message_id"),
         }
         if typing:
             body["typing_indicator"] = {"type": "text"}
@@ -514,135 +520,9 @@ class WhatsAppClient:
 # -- message builders: Meta's documented limits are checked here, before any request ----------
 
 
-def _text(value: Any, limit: int, what: str, *, required: bool = True) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{what} must be a string, got {type(value).__name__}")
-    if required and not value.strip():
-        raise ValueError(f"{what} must not be empty")
-    if len(value) > limit:
-        raise ValueError(f"{what} is limited to {limit} characters, got {len(value)}")
-    return value
-
-
 def _segment(value: str, what: str = "id") -> str:
     if not isinstance(value, str) or not _PATH_SEGMENT.match(value):
         raise ValueError(
             f"{what} must be a Graph object id (letters, digits, '_.-'), got {value!r}"
         )
     return value
-
-
-def _media_message(
-    kind: str, media_id: str | None, link: str | None, caption: str | None, filename: str | None
-) -> dict[str, Any]:
-    if kind not in MEDIA_KINDS:
-        raise ValueError(f"media kind must be one of {', '.join(MEDIA_KINDS)}, got {kind!r}")
-    if (media_id is None) == (link is None):
-        raise ValueError("send exactly one of media_id (uploaded) or link (hosted URL)")
-    media: dict[str, Any] = {}
-    if media_id is not None:
-        media["id"] = _text(media_id, 256, "media_id")
-    if link is not None:
-        if not _text(link, 2048, "media link").startswith(("https://", "http://")):
-            raise ValueError(f"media link must be an http(s) URL, got {link!r}")
-        media["link"] = link
-    if caption is not None:
-        if kind not in _CAPTION_KINDS:
-            raise ValueError(f"{kind} messages cannot have a caption (only image, video, document)")
-        media["caption"] = _text(caption, 1024, "media caption")
-    if filename is not None:
-        if kind != "document":
-            raise ValueError(f"only documents have a filename, not {kind}")
-        media["filename"] = _text(filename, 240, "document filename")
-    return {"type": kind, kind: media}
-
-
-def _header(header: str | Mapping[str, Any] | None, *, text_only: bool) -> dict[str, Any] | None:
-    if header is None:
-        return None
-    if isinstance(header, str):
-        return {"type": "text", "text": _text(header, 60, "header text")}
-    if text_only or not isinstance(header, Mapping) or "type" not in header:
-        allowed = "a string" if text_only else "a string or a header object with a 'type'"
-        raise ValueError(f"header must be {allowed}, got {header!r}")
-    if header["type"] == "text":
-        _text(header.get("text"), 60, "header text")
-    return dict(header)
-
-
-def _interactive(
-    kind: str, body: str, body_limit: int, header: dict[str, Any] | None, footer: str | None
-) -> dict[str, Any]:
-    interactive: dict[str, Any] = {"type": kind}
-    if header is not None:
-        interactive["header"] = header
-    interactive["body"] = {"text": _text(body, body_limit, f"{kind} message body")}
-    if footer is not None:
-        interactive["footer"] = {"text": _text(footer, 60, "footer text")}
-    return interactive
-
-
-def _buttons_message(
-    body: str,
-    buttons: Sequence[tuple[str, str]],
-    header: str | Mapping[str, Any] | None,
-    footer: str | None,
-) -> dict[str, Any]:
-    if not 1 <= len(buttons) <= 3:
-        raise ValueError(f"reply buttons: 1 to 3 buttons allowed, got {len(buttons)}")
-    ids = _unique([button_id for button_id, _ in buttons], 256, "button id")
-    titles = _unique([title for _, title in buttons], 20, "button title")
-    interactive = _interactive("button", body, 1024, _header(header, text_only=False), footer)
-    interactive["action"] = {
-        "buttons": [
-            {"type": "reply", "reply": {"id": button_id, "title": title}}
-            for button_id, title in zip(ids, titles, strict=True)
-        ]
-    }
-    return {"type": "interactive", "interactive": interactive}
-
-
-def _list_message(
-    body: str,
-    button: str,
-    sections: Sequence[Mapping[str, Any]],
-    header: str | None,
-    footer: str | None,
-) -> dict[str, Any]:
-    if not 1 <= len(sections) <= 10:
-        raise ValueError(f"list: 1 to 10 sections allowed, got {len(sections)}")
-    built = []
-    for index, section in enumerate(sections):
-        rows = section.get("rows")
-        if not isinstance(rows, Sequence) or isinstance(rows, str) or not rows:
-            raise ValueError(f"list section {index} needs a non-empty 'rows' list")
-        entry: dict[str, Any] = {}
-        if section.get("title") is not None or len(sections) > 1:
-            entry["title"] = _text(section.get("title"), 24, f"list section {index} title")
-        entry["rows"] = [_list_row(row) for row in rows]
-        built.append(entry)
-    row_ids = [row["id"] for entry in built for row in entry["rows"]]
-    if len(row_ids) > 10:
-        raise ValueError(f"list: at most 10 rows in all sections together, got {len(row_ids)}")
-    _unique(row_ids, 200, "list row id")
-    interactive = _interactive("list", body, 4096, _header(header, text_only=True), footer)
-    interactive["action"] = {"button": _text(button, 20, "list button label"), "sections": built}
-    return {"type": "interactive", "interactive": interactive}
-
-
-def _list_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    if not isinstance(row, Mapping):
-        raise ValueError(f"a list row must be a mapping with 'id' and 'title', got {row!r}")
-    built = {"id": _text(row.get("id"), 200, "list row id")}
-    built["title"] = _text(row.get("title"), 24, "list row title")
-    if row.get("description") is not None:
-        built["description"] = _text(row["description"], 72, "list row description")
-    return built
-
-
-def _unique(values: list[Any], limit: int, what: str) -> list[str]:
-    checked = [_text(value, limit, what) for value in values]
-    repeated = sorted({value for value in checked if checked.count(value) > 1})
-    if repeated:
-        raise ValueError(f"each {what} must be unique; repeated: {', '.join(repeated)}")
-    return checked
