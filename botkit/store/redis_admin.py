@@ -191,17 +191,26 @@ class RedisAdmin(StoreAdmin):
 
     def replay(self, selection: EventFilter, plugin: str | None = None,
                all_plugins: Iterable[str] = ()) -> int:
-        """Events still waiting are left as they are: they are about to be dispatched."""
+        """Events still waiting are left as they are: they are about to be dispatched. The
+        dead letters of a replayed event go with its ledger rows (as on SQLite): a later
+        ``retry_dead`` must not run a plugin again that the replay ran."""
         others = [name for name in all_plugins if name != plugin] if plugin else []
         replayed = 0
         with self._failures("replay events on"):
             rows = [row for row in self._select(selection)
                     if row["state"] in ("done", "dead")]
+            replaying = {row["key"] for row in rows}
+            letters: dict[str, list[str]] = {}
+            for letter in self._letters(None, ()) if rows else ():
+                if letter["key"] in replaying:
+                    letters.setdefault(letter["key"], []).append(letter["id"])
             for start in range(0, len(rows), 100):
                 pipe = self.client.pipeline(transaction=True)
                 for row in rows[start:start + 100]:
                     ledger = self.keys.ledger(row["key"])
                     pipe.delete(ledger)
+                    if row["key"] in letters:
+                        pipe.xdel(self.keys.dead, *letters[row["key"]])
                     for other in others:
                         pipe.hset(ledger, other, ledger_row(Delivery(other, "done", 0)))
                     if others:
@@ -328,9 +337,10 @@ class RedisAdmin(StoreAdmin):
                 result = split_body(from_json(fields.get("payload", b"")))
             except (ValueError, RecursionError):
                 return False
-            if result.rejects or not result.records:
+            if result.rejects:
                 return False
-            self._append(pipe, result.records)
+            if result.records:  # a body with nothing to dispatch is simply done with
+                self._append(pipe, result.records)
             return True
         row = _event_row(fields, "quarantined")
         if row is None or item["kind"] == "unknown":
