@@ -24,6 +24,7 @@ Event entries carry ``key``, ``kind``, ``conversation``, ``occurred_at``, ``payl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -33,6 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from redis.exceptions import RedisError
 
 from ..errors import StoreError
 from .base import Delivery
@@ -149,6 +152,15 @@ def describe(exc: BaseException) -> str:
     message = str(exc).strip()
     name = type(exc).__name__
     return f"{name}: {message.splitlines()[0][:300]}" if message else name
+
+
+@contextlib.contextmanager
+def redis_failures(action: str, shown: str) -> Iterator[None]:
+    """Redis and network errors as one StoreError: "cannot <action> Redis at <shown>: ..."."""
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        raise StoreError(f"cannot {action} Redis at {shown}: {describe(exc)}") from None
 
 
 def ledger_row(delivery: Delivery) -> str:

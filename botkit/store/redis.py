@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -33,6 +33,7 @@ from ._redis_layout import (
     new_instance_id,
     parse_redis_url,
     partition_of,
+    redis_failures,
     split_token,
     stream_entries,
     text,
@@ -153,13 +154,8 @@ class RedisStore(Store):
             raise StoreError("the store is not open")
         return self._client
 
-    @contextlib.contextmanager
-    def _failures(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except (RedisError, OSError) as exc:
-            raise StoreError(f"cannot {action} Redis at {self.options.shown}: "
-                             f"{describe(exc)}") from None
+    def _failures(self, action: str) -> contextlib.AbstractContextManager[None]:
+        return redis_failures(action, self.options.shown)
 
     async def script(self, name: str, keys: list[str], args: list[Any], *,
                      wait_replicas: int = 0) -> Any:

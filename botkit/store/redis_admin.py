@@ -15,20 +15,19 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
-from ..errors import StoreError
 from ..split import from_json, split_body
 from . import _redis_scripts as lua
 from ._redis_layout import (
     GROUP,
     REPROCESSED_KEPT,
     Keys,
-    describe,
     ledger_row,
     loose,
     parse_redis_url,
     partition_of,
+    redis_failures,
     text,
 )
 from .admin import AdminError, EventFilter, StoreAdmin
@@ -61,13 +60,8 @@ class RedisAdmin(StoreAdmin):
     def close(self) -> None:
         self.client.close()
 
-    @contextlib.contextmanager
-    def _failures(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except (RedisError, OSError) as exc:
-            raise StoreError(f"cannot {action} Redis at {self.options.shown}: "
-                             f"{describe(exc)}") from None
+    def _failures(self, action: str) -> contextlib.AbstractContextManager[None]:
+        return redis_failures(action, self.options.shown)
 
     # -- reading ---------------------------------------------------------------------------
 
