@@ -16,7 +16,7 @@ from botkit.cli import cli
 from botkit.errors import StoreError
 from botkit.settings import StoreSettings
 from botkit.split import EventRecord, from_json, split_body
-from botkit.store import open_store
+from botkit.store import _redis_rows, open_store
 from botkit.store.admin import AdminError, EventFilter
 from botkit.store.base import Delivery
 from botkit.store.redis import RedisStore
@@ -395,3 +395,17 @@ async def test_cli_quarantine_ids_of_a_sqlite_store_are_whole_numbers(tmp_path):
     await sqlite.close()
     line = error_line("quarantine", "show", "abc", "--config", settings_file(tmp_path, url))
     assert "quarantine ids of a SQLite store are whole numbers" in line
+
+
+async def test_streams_longer_than_one_read_are_read_in_full(store, admin, clock, monkeypatch):
+    monkeypatch.setattr(_redis_rows, "CHUNK", 3)
+    for n in range(1, 11):
+        clock.now = T0 + n
+        await settled(store, n, "done")
+    for n in (11, 12, 13, 14):
+        clock.now = T0 + n
+        await store.append([record(n)])
+    rows = admin.events(EventFilter())
+    assert keys(rows) == [f"ev.{n}" for n in range(14, 0, -1)]
+    assert keys(admin.events(EventFilter(state="done", limit=4))) == [
+        "ev.10", "ev.9", "ev.8", "ev.7"]

@@ -9,7 +9,6 @@ the ledger and stream changes that go with it; the instance holding that partiti
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -30,11 +29,10 @@ from ._redis_layout import (
     redis_failures,
     text,
 )
+from ._redis_rows import check_ids, decoded, delivery_row, event_row, number, scan_stream
 from .admin import AdminError, EventFilter, StoreAdmin
 from .base import Delivery
 
-STREAM_ID = re.compile(r"^\d+-\d+$")
-CHUNK = 500  # entries fetched per round trip when scanning a stream
 PUBLIC_FIELDS = ("key", "kind", "state", "attempts", "received_at", "conversation")
 
 
@@ -65,22 +63,6 @@ class RedisAdmin(StoreAdmin):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _scan(self, stream: str, *, newest_first: bool = False
-              ) -> Iterator[tuple[str, dict[str, bytes]]]:
-        """A stream's entries, a chunk per round trip."""
-        low, high = "-", "+"
-        while True:
-            if newest_first:
-                batch = self.client.xrevrange(stream, max=high, min=low, count=CHUNK)
-            else:
-                batch = self.client.xrange(stream, min=low, max=high, count=CHUNK)
-            for entry_id, fields in batch:
-                yield text(entry_id), {text(name): value for name, value in fields.items()}
-            if len(batch) < CHUNK:
-                return
-            last = "(" + text(batch[-1][0])
-            high, low = (last, low) if newest_first else (high, last)
-
     def _waiting(self) -> dict[str, dict[str, Any]]:
         """Events in the partition streams (waiting or running), by key."""
         found: dict[str, dict[str, Any]] = {}
@@ -91,8 +73,8 @@ class RedisAdmin(StoreAdmin):
                           self.client.xpending_range(stream, GROUP, "-", "+", 1_000_000)}
             except ResponseError:  # no consumer group yet: nothing was handed out
                 handed = {}
-            for entry, fields in self._scan(stream):
-                row = _event_row(fields, "pending")
+            for entry, fields in scan_stream(self.client, stream):
+                row = event_row(fields, "pending")
                 if row is not None:
                     row["attempts"] += handed.get(entry, 0)
                     found.setdefault(row["key"], row)
@@ -103,10 +85,10 @@ class RedisAdmin(StoreAdmin):
         """Finished events from the history, newest first, the latest entry of each key."""
         seen: set[str] = set()
         matched = 0
-        for entry, fields in self._scan(self.keys.history, newest_first=True):
+        for entry, fields in scan_stream(self.client, self.keys.history, newest_first=True):
             if since is not None and int(entry.partition("-")[0]) < since * 1000:
                 return  # finished before ``since``, so received before it too
-            row = _event_row(fields, text(fields.get("state", b"done")))
+            row = event_row(fields, text(fields.get("state", b"done")))
             if row is None or row["key"] in seen:
                 continue
             seen.add(row["key"])
@@ -117,10 +99,10 @@ class RedisAdmin(StoreAdmin):
                     return
 
     def _quarantined_events(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        for entry, fields in self._scan(self.keys.quarantine):
+        for entry, fields in scan_stream(self.client, self.keys.quarantine):
             kind = text(fields.get("kind", b""))
             if kind not in ("body", "unknown") and fields.get("key"):
-                row = _event_row(fields, "quarantined")
+                row = event_row(fields, "quarantined")
                 if row is not None:
                     row["reason"] = loose(fields.get("reason", b""))
                     yield entry, row
@@ -132,7 +114,7 @@ class RedisAdmin(StoreAdmin):
             pipe.hgetall(self.keys.ledger(row["key"]))
         for row, ledger in zip(rows, pipe.execute(), strict=True):
             row["deliveries"] = sorted(
-                (_delivery(text(plugin), value) for plugin, value in ledger.items()),
+                (delivery_row(text(plugin), value) for plugin, value in ledger.items()),
                 key=lambda d: d["plugin"])
 
     def _select(self, selection: EventFilter) -> list[dict[str, Any]]:
@@ -169,7 +151,7 @@ class RedisAdmin(StoreAdmin):
             return None
         row = rows[0]
         return {**{name: row[name] for name in PUBLIC_FIELDS},
-                "payload": _decoded(row["payload"]), "deliveries": row["deliveries"],
+                "payload": decoded(row["payload"]), "deliveries": row["deliveries"],
                 "quarantine": reasons}
 
     # -- handing events back ---------------------------------------------------------------
@@ -218,16 +200,16 @@ class RedisAdmin(StoreAdmin):
 
     def _letters(self, plugin: str | None, keys: tuple[str, ...]) -> list[dict[str, Any]]:
         letters = []
-        for entry, fields in self._scan(self.keys.dead):
-            row = _event_row(fields, "dead")
+        for entry, fields in scan_stream(self.client, self.keys.dead):
+            row = event_row(fields, "dead")
             if row is None or (plugin and text(fields.get("plugin", b"")) != plugin):
                 continue
             if keys and row["key"] not in keys:
                 continue
             letters.append({**row, "id": entry, "plugin": text(fields.get("plugin", b"")),
-                            "attempts": _number(fields.get("attempts"), int),
+                            "attempts": number(fields.get("attempts"), int),
                             "error": loose(fields.get("error", b"")),
-                            "failed_at": _number(fields.get("failed_at"), float)})
+                            "failed_at": number(fields.get("failed_at"), float)})
         return letters
 
     def dead_letters(self, plugin: str | None = None, keys: tuple[str, ...] = ()
@@ -268,8 +250,8 @@ class RedisAdmin(StoreAdmin):
     # -- quarantine ------------------------------------------------------------------------
 
     def _items(self, stream: str, state: str) -> Iterator[dict[str, Any]]:
-        for entry, fields in self._scan(stream):
-            yield {"id": entry, "received_at": _number(fields.get("received_at"), float),
+        for entry, fields in scan_stream(self.client, stream):
+            yield {"id": entry, "received_at": number(fields.get("received_at"), float),
                    "reason": loose(fields.get("reason", b"")),
                    "kind": text(fields.get("kind", b"")) or None,
                    "key": text(fields.get("key", b"")) or None, "state": state,
@@ -288,14 +270,14 @@ class RedisAdmin(StoreAdmin):
                 for item in (items[:limit] if limit else items)]
 
     def quarantined(self, item_id: str) -> dict[str, Any] | None:
-        _check_ids((item_id,))
+        check_ids((item_id,))
         with self._failures("read the quarantine of"):
             for stream, state in ((self.keys.quarantine, "held"),
                                   (self.keys.reprocessed, "reprocessed")):
                 for entry_id, fields in self.client.xrange(stream, item_id, item_id):
                     fields = {text(name): value for name, value in fields.items()}
                     return {"id": text(entry_id), "state": state,
-                            "received_at": _number(fields.get("received_at"), float),
+                            "received_at": number(fields.get("received_at"), float),
                             "reason": loose(fields.get("reason", b"")),
                             "kind": text(fields.get("kind", b"")) or None,
                             "key": text(fields.get("key", b"")) or None,
@@ -303,7 +285,7 @@ class RedisAdmin(StoreAdmin):
         return None
 
     def reprocess(self, ids: tuple[str, ...] = ()) -> tuple[int, int]:
-        _check_ids(ids)
+        check_ids(ids)
         done = failed = 0
         with self._failures("reprocess the quarantine of"):
             for item in list(self._items(self.keys.quarantine, "held")):
@@ -336,7 +318,7 @@ class RedisAdmin(StoreAdmin):
             if result.records:  # a body with nothing to dispatch is simply done with
                 self._append(pipe, result.records)
             return True
-        row = _event_row(fields, "quarantined")
+        row = event_row(fields, "quarantined")
         if row is None or item["kind"] == "unknown":
             return False
         self._requeue(pipe, row)
@@ -352,47 +334,3 @@ class RedisAdmin(StoreAdmin):
             args += [r.key, r.kind, r.conversation,
                      "" if r.occurred_at is None else r.occurred_at, r.payload]
         pipe.eval(lua.APPEND, len(keys), *keys, *args)
-
-
-def _event_row(fields: dict[str, bytes], state: str) -> dict[str, Any] | None:
-    """An event as a row, from any stream entry that carries one (None: not an event)."""
-    try:
-        key, kind = text(fields["key"]), text(fields["kind"])
-    except (KeyError, UnicodeDecodeError):
-        return None
-    conversation = text(fields.get("conversation", b"")) or key
-    return {"key": key, "kind": kind, "state": state, "conversation": conversation,
-            "attempts": _number(fields.get("attempts"), int) or 0,
-            "received_at": _number(fields.get("received_at"), float) or None,
-            "payload": bytes(fields.get("payload", b""))}
-
-
-def _delivery(plugin: str, value: bytes) -> dict[str, Any]:
-    try:
-        row = from_json(value)
-    except ValueError:
-        row = {}
-    row = row if isinstance(row, dict) else {}
-    return {"plugin": plugin, "state": row.get("state"), "attempts": row.get("attempts"),
-            "error": row.get("error")}
-
-
-def _number(value: bytes | None, kind: type) -> Any:
-    try:
-        return kind(value) if value not in (None, b"") else None
-    except ValueError:
-        return None
-
-
-def _decoded(payload: bytes) -> Any:
-    try:
-        return from_json(payload)
-    except ValueError:
-        return payload.decode(errors="replace")
-
-
-def _check_ids(ids: tuple[str, ...]) -> None:
-    bad = [i for i in ids if not STREAM_ID.match(i)]
-    if bad:
-        raise AdminError(f"{bad[0]!r} is not a quarantine id of a Redis store (they look "
-                         "like 1764000000000-0)")
