@@ -8,7 +8,7 @@ import sqlite3
 from urllib.parse import urlsplit
 
 import pytest
-from samples import PAYLOAD_NOW, db_rows, payload_bytes, published_signatures
+from samples import PAYLOAD_NOW, REDIS_URL, db_rows, payload_bytes, published_signatures
 
 from botkit import hookimpl
 from botkit.store.sqlite import sqlite_path
@@ -286,11 +286,15 @@ async def test_backlog_over_its_limit_gets_503_with_retry_after(botkit_runner_fa
     assert (await bot.post(TEXT)).status_code == 200
 
 
-async def test_metrics_show_the_backlog_depth_and_age(botkit_runner_factory):
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+async def test_metrics_show_the_backlog_depth_and_age(botkit_runner_factory, request, store):
     now = [PAYLOAD_NOW]
     stuck = Stuck()
+    tables = {} if store == "sqlite" else {"store": {
+        "url": f"{REDIS_URL}?prefix={request.getfixturevalue('redis_prefix')}&lease_ms=1000"}}
     bot = await botkit_runner_factory(enabled_plugins=["stuck"],
-                                      extra_plugins={"stuck": stuck}, clock=lambda: now[0])
+                                      extra_plugins={"stuck": stuck}, clock=lambda: now[0],
+                                      **tables)
     await bot.post(payload_bytes("statuses_batch.json"))
     now[0] += 42
     await bot.bot.pressure.sample()
