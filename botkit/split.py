@@ -148,7 +148,7 @@ class _Splitter:
         pnid = _text(metadata.get("phone_number_id"))
         base = {"field": "messages", "waba_id": waba_id, "entry_time": entry_time,
                 "metadata": metadata}
-        contacts = [c for c in value.get("contacts") or () if isinstance(c, dict)]
+        contacts = [c for c in _items(value, "contacts") if isinstance(c, dict)]
         for contact in contacts:
             # The same id order as messages (phone first), so both share one conversation.
             who = _text(contact.get("wa_id")) or _text(contact.get("user_id"))

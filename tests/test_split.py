@@ -113,6 +113,14 @@ def test_malformed_items_are_still_records():
     assert all(r.key.startswith("message:h:") for r in result.records)
 
 
+def test_lists_that_are_not_lists_are_taken_as_empty():
+    for contacts in (True, 7, "abc", {"wa_id": "1"}):
+        body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+            {"field": "messages", "value": {"contacts": contacts, "messages": [{"id": "m"}]}}]}]}
+        result = split_body(body)
+        assert [r.key for r in result.records] == ["message:m"], contacts
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
@@ -122,8 +130,10 @@ json_values = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["object", "entry", "id", "changes", "field", "value"]),
-                       json_values, max_size=4))
+@given(st.dictionaries(st.sampled_from(["object", "entry", "id", "changes", "field", "value",
+                                        "metadata", "contacts", "messages", "statuses",
+                                        "errors", "user_id_update"]),
+                       json_values, max_size=6))
 def test_split_never_raises(doc):
     doc.setdefault("object", "whatsapp_business_account")
     split_body(doc)
