@@ -30,7 +30,7 @@ import os
 import secrets
 import socket
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -38,6 +38,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from redis.exceptions import RedisError
 
 from ..errors import StoreError
+from ..split import EventRecord, Reject
 from .base import Delivery
 
 GROUP = "botkit"
@@ -145,6 +146,19 @@ class Keys:
 
     def ledger(self, key: str) -> str:
         return f"{self.prefix}:ledger:{key}"
+
+    def append_call(self, partitions: int, ttl: int, now: float, records: Sequence[EventRecord],
+                    rejects: Sequence[Reject] = ()) -> tuple[list[str], list[Any]]:
+        """KEYS and ARGV of the append script (see ``_redis_scripts.APPEND``)."""
+        keys = [self.quarantine]
+        args: list[Any] = [ttl, repr(now), len(records)]
+        for r in records:
+            keys += [self.seen(r.key), self.events(partition_of(r.conversation, partitions))]
+            args += [r.key, r.kind, r.conversation,
+                     "" if r.occurred_at is None else r.occurred_at, r.payload]
+        for reject in rejects:
+            args += [reject.reason, reject.fragment]
+        return keys, args
 
 
 def describe(exc: BaseException) -> str:

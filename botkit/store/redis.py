@@ -168,24 +168,14 @@ class RedisStore(Store):
     async def append(self, records: list[EventRecord], rejects: list[Reject] = ()) -> AppendResult:
         if not records and not rejects:
             return AppendResult(0, 0)
-        parts = self.options.partitions
-        keys = [self.keys.quarantine]
-        args: list[Any] = [self.dedupe_seconds, repr(self.clock()), len(records)]
-        for r in records:
-            keys += [self.keys.seen(r.key), self.keys.events(partition_of(r.conversation, parts))]
-            args += [r.key, r.kind, r.conversation,
-                     "" if r.occurred_at is None else r.occurred_at, r.payload]
-        for reject in rejects:
-            args += [reject.reason, reject.fragment]
+        keys, args = self.keys.append_call(self.options.partitions, self.dedupe_seconds,
+                                           self.clock(), records, rejects)
         accepted = await self.script("append", keys, args,
                                      wait_replicas=self.options.wait_replicas)
         return AppendResult(accepted=int(accepted), duplicates=len(records) - int(accepted))
 
     async def quarantine(self, reason: str, body: bytes) -> None:
-        # The append script with no records is exactly "add rejects to quarantine".
-        await self.script("append", [self.keys.quarantine],
-                          [self.dedupe_seconds, repr(self.clock()), 0, reason, body],
-                          wait_replicas=self.options.wait_replicas)
+        await self.append([], [Reject(reason, body)])
 
     # -- the dispatch side -----------------------------------------------------------------
 

@@ -326,11 +326,6 @@ class RedisAdmin(StoreAdmin):
 
     def _append(self, pipe: Any, records: list) -> None:
         """The store's own append script: events already stored are not stored twice."""
-        keys = [self.keys.quarantine]
-        args: list[Any] = [self.dedupe_seconds, repr(self.clock()), len(records)]
-        for r in records:
-            keys += [self.keys.seen(r.key),
-                     self.keys.events(partition_of(r.conversation, self.partitions))]
-            args += [r.key, r.kind, r.conversation,
-                     "" if r.occurred_at is None else r.occurred_at, r.payload]
+        keys, args = self.keys.append_call(self.partitions, self.dedupe_seconds, self.clock(),
+                                           records)
         pipe.eval(lua.APPEND, len(keys), *keys, *args)
