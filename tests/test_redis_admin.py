@@ -249,6 +249,11 @@ async def test_purge_deletes_only_the_selected_dead_letters(store, admin):
     assert admin.purge_dead(plugin="nobody") == 0
     assert [(r["key"], r["plugin"]) for r in admin.dead_letters()] == [("ev.2", "crm")]
     assert await store.pending_count() == 0  # nothing handed out again
+    # ev.1 has no dead plugin left, so it counts as done, as on SQLite; ev.2 is still dead.
+    states = {row["key"]: row for row in admin.events(EventFilter())}
+    assert (states["ev.1"]["state"], states["ev.1"]["deliveries"]) == ("done", [])
+    assert states["ev.2"]["state"] == "dead"
+    assert [d["plugin"] for d in states["ev.2"]["deliveries"]] == ["crm"]
 
 
 # -- quarantine -------------------------------------------------------------------------------

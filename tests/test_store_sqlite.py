@@ -217,3 +217,24 @@ async def test_the_counter_follows_writes_from_any_connection(store):
         conn.execute("UPDATE events SET state = 'dead' WHERE key = 'by.hand'")
         conn.execute("DELETE FROM events WHERE key IN (?, ?)", (record(0).key, "by.hand"))
     assert await store.pending_count() == counted(store.path) == 3
+
+
+async def test_purging_dead_letters_finishes_an_event_once_no_plugin_is_dead(tmp_path):
+    url = f"sqlite:///{tmp_path / 'botkit.db'}"
+    store = SQLiteStore(url)
+    await store.open()
+    await store.append([record(1)])
+    [event] = await store.claim(1)
+    await store.settle(event, "dead", [Delivery("crm", "dead", 3, "down"),
+                                       Delivery("mailer", "dead", 3, "down")])
+    admin = SQLiteAdmin(url)
+    try:
+        assert admin.purge_dead(plugin="crm") == 1
+        [row] = admin.events(EventFilter())
+        assert (row["state"], [d["plugin"] for d in row["deliveries"]]) == ("dead", ["mailer"])
+        assert admin.purge_dead() == 1
+        [row] = admin.events(EventFilter())
+        assert (row["state"], row["deliveries"]) == ("done", [])
+    finally:
+        admin.close()
+        await store.close()

@@ -241,11 +241,33 @@ class RedisAdmin(StoreAdmin):
         return len(letters)
 
     def purge_dead(self, plugin: str | None = None, keys: tuple[str, ...] = ()) -> int:
+        """As on SQLite, an event none of whose plugins is dead any more counts as done: its
+        history gets a ``done`` entry and its ledger loses the dead rows."""
         with self._failures("purge dead letters on"):
-            ids = [letter["id"] for letter in self._letters(plugin, keys)]
-            if ids:
-                self.client.xdel(self.keys.dead, *ids)
-        return len(ids)
+            letters = self._letters(plugin, keys)
+            if not letters:
+                return 0
+            purged = {letter["id"] for letter in letters}
+            still_dead = {letter["key"] for letter in self._letters(None, ())
+                          if letter["id"] not in purged}
+            finished = {letter["key"] for letter in letters} - still_dead
+            pipe = self.client.pipeline(transaction=True)
+            pipe.xdel(self.keys.dead, *purged)
+            for letter in letters:
+                pipe.hdel(self.keys.ledger(letter["key"]), letter["plugin"])
+            for row in self._finished(lambda r: r["key"] in finished and r["state"] == "dead",
+                                      enough=len(finished)):
+                self._record_done(pipe, row)
+            pipe.execute()
+        return len(letters)
+
+    def _record_done(self, pipe: Any, row: dict[str, Any]) -> None:
+        if self.options.history:
+            pipe.xadd(self.keys.history, {
+                "key": row["key"], "kind": row["kind"], "conversation": row["conversation"],
+                "received_at": repr(row["received_at"] or 0), "state": "done",
+                "attempts": row["attempts"], "settled_at": repr(self.clock()),
+                "payload": row["payload"]}, maxlen=self.options.history, approximate=True)
 
     # -- quarantine ------------------------------------------------------------------------
 

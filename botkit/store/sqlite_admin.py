@@ -149,14 +149,17 @@ class SQLiteAdmin(StoreAdmin):
         return len(letters)
 
     def purge_dead(self, plugin: str | None = None, keys: tuple[str, ...] = ()) -> int:
-        """Give up on dead letters for good (the events count as finished)."""
+        """Give up on dead letters for good; an event with no dead plugin left counts as
+        finished."""
         letters = self.dead_letters(plugin, keys)
         with self.conn:
             for letter in letters:
                 self.conn.execute("DELETE FROM deliveries WHERE seq = ? AND plugin = ?",
                                   (letter["seq"], letter["plugin"]))
-                self.conn.execute("UPDATE events SET state = 'done' WHERE seq = ? AND "
-                                  "state = 'dead'", (letter["seq"],))
+                self.conn.execute(
+                    "UPDATE events SET state = 'done' WHERE seq = ? AND state = 'dead' AND NOT "
+                    "EXISTS (SELECT 1 FROM deliveries WHERE seq = ? AND state = 'dead')",
+                    (letter["seq"], letter["seq"]))
         return len(letters)
 
     # -- quarantine ------------------------------------------------------------------------
