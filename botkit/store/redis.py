@@ -226,8 +226,8 @@ class RedisStore(Store):
             # the last claim is missed.
             after = {stream: _last_delivered(found) for stream, found in zip(
                 streams, groups, strict=True) if not isinstance(found, Exception)}
-            if not after:  # no partitions to read (or their groups are being made again)
-                await asyncio.sleep(timeout)
+            if not after:  # no partitions to read (yet), or their groups are being remade
+                await asyncio.sleep(min(timeout, self.leases.interval))
                 return False
             block = max(1, int(min(timeout, BLOCK_LIMIT_SECONDS) * 1000))
             return bool(await self.client.xread(after, count=1, block=block))
