@@ -20,7 +20,6 @@ from botkit.store import _redis_leases, open_store
 from botkit.store.base import Delivery
 from botkit.store.redis import RedisStore, parse_redis_url, partition_of
 
-SHARED_REDIS = REDIS_URL
 REDIS_SERVER = shutil.which("redis-server")
 
 
@@ -42,7 +41,7 @@ async def stores(prefix):
 
     async def make(**options) -> RedisStore:
         query = "&".join(f"{k}={v}" for k, v in {"prefix": prefix, **options}.items())
-        store = RedisStore(f"{SHARED_REDIS}?{query}")
+        store = RedisStore(f"{REDIS_URL}?{query}")
         await store.open()
         opened.append(store)
         return store
@@ -403,7 +402,7 @@ async def test_the_app_dispatches_from_redis(prefix, botkit_runner_factory, reco
     # ``prefix`` comes first so that its keys are deleted after the app has stopped.
     bot = await botkit_runner_factory(
         enabled_plugins=["rec"], extra_plugins={"rec": recorder}, clock=payload_clock,
-        store={"url": f"{SHARED_REDIS}?prefix={prefix}"})
+        store={"url": f"{REDIS_URL}?prefix={prefix}"})
     for _ in range(2):
         assert (await bot.post(payload_bytes("message_text.json"))).status_code == 200
     await bot.settle()
@@ -449,7 +448,7 @@ async def test_a_send_in_doubt_is_reported_on_reclaim(stores):
 
 async def test_the_backlog_age_is_the_oldest_waiting_event_of_any_partition(prefix):
     times = iter([1000.0, 2000.0, 3000.0])
-    store = RedisStore(f"{SHARED_REDIS}?prefix={prefix}&partitions=4", clock=lambda: next(times))
+    store = RedisStore(f"{REDIS_URL}?prefix={prefix}&partitions=4", clock=lambda: next(times))
     await store.open()
     try:
         assert await store.oldest_pending() is None
@@ -495,7 +494,7 @@ async def test_finished_events_are_kept_in_a_capped_history_with_their_payload(s
         (claimed[1], "dead", [Delivery("crm", "dead", 3, "ValueError: down")]),
         (claimed[2], "done", [Delivery("crm", "done", 2)]),
     ])
-    client = redis.Redis.from_url(SHARED_REDIS)
+    client = redis.Redis.from_url(REDIS_URL)
     try:
         history = client.xrange(f"{prefix}:history")
         rows = [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in history]
@@ -515,7 +514,7 @@ async def test_no_history_is_kept_when_it_is_turned_off(stores, prefix):
     await store.append([record(1)])
     [event] = await claim_until(store, 1)
     await store.settle(event, "done", [])
-    client = redis.Redis.from_url(SHARED_REDIS)
+    client = redis.Redis.from_url(REDIS_URL)
     try:
         assert client.xlen(f"{prefix}:history") == 0
     finally:
@@ -524,7 +523,7 @@ async def test_no_history_is_kept_when_it_is_turned_off(stores, prefix):
 
 async def test_a_replayed_entry_counts_its_earlier_attempts(stores, prefix):
     store = await stores(partitions=1)
-    client = redis.Redis.from_url(SHARED_REDIS)
+    client = redis.Redis.from_url(REDIS_URL)
     try:
         client.xadd(f"{prefix}:events:0", {"key": "k", "kind": "message", "conversation": "c",
                                            "payload": "{}", "received_at": "5", "attempts": "2"})
