@@ -10,16 +10,16 @@ from typing import Any
 
 from quart import Quart, Response
 
-from .allowlist import guard_webhook
-from .bot import Bot
-from .dispatch import call_all
-from .errors import StoreError
-from .plugins import load_plugins
-from .routes import register_plugin_routes
-from .settings import Settings
-from .store import open_store
-from .webhook import WebhookEndpoint
-from .worker import Dispatcher
+from botkit.bot import Bot
+from botkit.dispatcher.dispatcher import Dispatcher
+from botkit.errors import StoreError
+from botkit.hooks import call_all
+from botkit.plugin_routes import register_plugin_routes
+from botkit.plugins import load_plugins
+from botkit.security.allowlist import guard_webhook
+from botkit.settings import Settings
+from botkit.store import open_store
+from botkit.webhook.endpoint import WebhookEndpoint
 
 log = logging.getLogger("botkit")
 

@@ -8,15 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .backpressure import Backpressure
-from .event_checks import EventChecker
-from .metrics import Stats
-from .plugins import PluginSet
-from .settings import Settings
-from .store import Store
+from botkit.metrics import Stats
+from botkit.plugins import PluginSet
+from botkit.settings import Settings
+from botkit.store import Store
+from botkit.validation.events import EventChecker
+from botkit.webhook.admission import Backpressure
 
 if TYPE_CHECKING:
-    from .whatsapp import WhatsAppClient
+    from botkit.whatsapp.client import WhatsAppClient
 
 
 class Bot:
@@ -46,7 +46,7 @@ class Bot:
         """Create the Cloud API client when an access token is configured."""
         wa = self.settings.whatsapp
         if wa.access_token and self.whatsapp is None:
-            from .whatsapp import WhatsAppClient
+            from botkit.whatsapp.client import WhatsAppClient
 
             self.whatsapp = WhatsAppClient(
                 access_token=wa.access_token, graph_url=wa.graph_url,
@@ -64,6 +64,6 @@ def _store_dir(url: str) -> Path | None:
     """The folder of a SQLite store (where free space matters), else ``None``."""
     if not url.startswith("sqlite:"):
         return None
-    from .store.sqlite import sqlite_path
+    from botkit.store.sqlite import sqlite_path
 
     return sqlite_path(url).resolve().parent

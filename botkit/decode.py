@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .events import Contact, ErrorInfo, Event, FieldEvent, Message, Status, WebhookError
-from .split import unix_time
+from botkit.events import Contact, ErrorInfo, Event, FieldEvent, Message, Status, WebhookError
+from botkit.webhook.splitting import unix_time
 
 
 def _str(value: Any) -> str | None:

@@ -6,15 +6,38 @@ functions or ``async def``; botkit awaits them. Implement only the arguments you
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final, Literal
 
 import pluggy
 
+if TYPE_CHECKING:
+    import click
+
+    from botkit.bot import Bot
+    from botkit.events import Contact, Event, FieldEvent, Message, Status, WebhookError
+    from botkit.replies import Reply
+
 hookspec = pluggy.HookspecMarker("botkit")
+
+#: What the store calls each kind of event; one per event class in :mod:`botkit.events`.
+EventKind = Literal["message", "status", "contact", "error", "field"]
+
+#: The hook each stored kind of event is delivered to, and the argument name it is passed as.
+HOOK_FOR_KIND: Final[dict[str, tuple[str, str]]] = {
+    "message": ("message_received", "message"),
+    "status": ("status_received", "status"),
+    "contact": ("contact_updated", "contact"),
+    "error": ("error_received", "error"),
+    "field": ("event_received", "event"),
+}
+
+#: ``register(path, view, methods=["GET"])`` as ``register_routes`` receives it.
+RouteRegistrar = Callable[..., None]
 
 
 @hookspec
-def startup(bot: Any) -> None:
+def startup(bot: Bot) -> None:
     """Called once when the bot starts, before any event is dispatched.
 
     Create clients, open files and put plugin state on ``bot.state``. May be async.
@@ -23,7 +46,7 @@ def startup(bot: Any) -> None:
 
 
 @hookspec
-def shutdown(bot: Any) -> None:
+def shutdown(bot: Bot) -> None:
     """Called once when the bot stops, after dispatch has ended. Close what ``startup`` opened.
 
     May be async. Exceptions are logged and do not stop other plugins' shutdown.
@@ -31,18 +54,20 @@ def shutdown(bot: Any) -> None:
 
 
 @hookspec(firstresult=True)
-def reply_for_message(bot: Any, message: Any) -> Any:
+def reply_for_message(bot: Bot, message: Message) -> Reply | None:
     """Return the reply to send for an inbound :class:`botkit.Message`, or ``None`` to pass.
 
     The first plugin (in ``enabled_plugins`` order) that returns something other than ``None``
     wins; botkit sends it once per message through ``bot.whatsapp``, even when the event is
     redelivered or retried. Return a ``str`` (a text reply) or a ``dict`` holding a Cloud API
-    message object such as ``{"type": "interactive", "interactive": {...}}``. May be async.
+    message object such as ``{"type": "interactive", "interactive": {...}}`` (together:
+    :data:`botkit.Reply`), or :data:`botkit.NO_REPLY` to stop the chain and send nothing.
+    May be async.
     """
 
 
 @hookspec
-def message_received(bot: Any, message: Any) -> None:
+def message_received(bot: Bot, message: Message) -> None:
     """Called once for every inbound :class:`botkit.Message`, of every type.
 
     System and unsupported messages and unknown types included. Messages of one conversation
@@ -52,7 +77,7 @@ def message_received(bot: Any, message: Any) -> None:
 
 
 @hookspec
-def status_received(bot: Any, status: Any) -> None:
+def status_received(bot: Bot, status: Status) -> None:
     """Called once for every :class:`botkit.Status` (sent, delivered, read, played, failed, ...).
 
     Statuses may arrive out of order; compare ``status.timestamp``. May be async.
@@ -60,7 +85,7 @@ def status_received(bot: Any, status: Any) -> None:
 
 
 @hookspec
-def contact_updated(bot: Any, contact: Any) -> None:
+def contact_updated(bot: Bot, contact: Contact) -> None:
     """Called when a customer's identity or profile changes: a :class:`botkit.Contact`.
 
     ``contact.change`` says what happened: ``profile`` (a new or changed profile seen on an
@@ -70,7 +95,7 @@ def contact_updated(bot: Any, contact: Any) -> None:
 
 
 @hookspec
-def event_received(bot: Any, event: Any) -> None:
+def event_received(bot: Bot, event: FieldEvent) -> None:
     """Called for every change of every other webhook field: a :class:`botkit.FieldEvent`.
 
     Template status and quality, account updates, phone number updates, flows, history,
@@ -79,14 +104,14 @@ def event_received(bot: Any, event: Any) -> None:
 
 
 @hookspec
-def error_received(bot: Any, error: Any) -> None:
+def error_received(bot: Bot, error: WebhookError) -> None:
     """Called for each value-level error Meta reports (``value.errors[]``): a
     :class:`botkit.WebhookError`. May be async.
     """
 
 
 @hookspec
-def delivery_failed(bot: Any, event: Any, plugin: str, error: BaseException) -> None:
+def delivery_failed(bot: Bot, event: Event, plugin: str, error: BaseException) -> None:
     """Called when ``plugin`` gave up on ``event`` after its last attempt (a dead letter).
 
     ``error`` is the last exception. May be async; an exception here is only logged.
@@ -94,7 +119,7 @@ def delivery_failed(bot: Any, event: Any, plugin: str, error: BaseException) -> 
 
 
 @hookspec
-def register_routes(bot: Any, register: Any) -> None:
+def register_routes(bot: Bot, register: RouteRegistrar) -> None:
     """Add HTTP routes to the app: call ``register(path, view, methods=["GET"])``.
 
     ``view`` is a Quart view function (may be async). Paths already taken are refused.
@@ -102,5 +127,5 @@ def register_routes(bot: Any, register: Any) -> None:
 
 
 @hookspec
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     """Add commands to the ``botkit`` command line: ``cli`` is the click group."""

@@ -13,10 +13,10 @@ import pluggy
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from . import hookspecs
-from ._schema_check import problems
-from .errors import PluginError, SettingsError
-from .settings import Settings
+from botkit import hookspecs
+from botkit.errors import PluginError, SettingsError
+from botkit.settings import Settings
+from botkit.validation.problems import problems
 
 ENTRY_POINT_GROUP = "botkit"
 CONFIG_SCHEMA_FILE = "config.schema.json"

@@ -10,10 +10,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._schema_check import packaged_validator, problems
-from .allowlist import check_security
-from .errors import SettingsError
-from .tls import META_CLIENT_CN, check_tls_files
+from botkit.errors import SettingsError
+from botkit.security.allowlist import check_security
+from botkit.security.tls import META_CLIENT_CN, check_tls_files
+from botkit.validation.problems import packaged_validator, problems
 
 CONFIG_ENV = "BOTKIT_CONFIG"
 DEFAULT_SETTINGS = "default.toml"
@@ -39,7 +39,7 @@ class ServerSettings:
     max_body_bytes: int = 3 * 1024 * 1024
     body_timeout: float = 30.0
     max_inflight_bytes: int = 256 * 1024 * 1024
-    # HTTPS and mutual TLS (paths resolved from the settings file's folder); see botkit.tls
+    # HTTPS and mutual TLS (paths resolved from the settings file's folder); see botkit.security.tls
     certfile: str | None = None
     keyfile: str | None = None
     client_ca: str | None = None

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from samples import db_rows, payload_bytes
 
 from botkit import SettingsError
-from botkit.allowlist import (
+from botkit.security.allowlist import (
     NetworkSet,
     Refused,
     WatchedNetworkFile,

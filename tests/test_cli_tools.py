@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from samples import Recorder, payload_bytes, published_signatures
 
-from botkit.cli import cli as botkit_cli
-from botkit.cli_tools import diagnose_signature, register_tool_commands
+from botkit.cli.main import cli as botkit_cli
+from botkit.cli.tools import diagnose_signature, register_tool_commands
 from botkit.testing import APP_SECRET, BotRunner, make_settings, signature
 from botkit.testing.payloads import text_message, wire_bytes
 

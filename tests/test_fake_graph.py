@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from botkit.graph_errors import InvalidRequest, PermanentGraphError
 from botkit.testing.fake_graph import FakeGraphAPI
-from botkit.whatsapp import WhatsAppClient
+from botkit.whatsapp.client import WhatsAppClient
+from botkit.whatsapp.errors import InvalidRequest, PermanentGraphError
 
 TOKEN = "fake-graph-test-token"
 APP_ID = "1234567890"

@@ -261,7 +261,7 @@ async def test_routes_may_not_take_the_webhook_path(tmp_path, caplog):
 
 
 def test_hook_register_commands(installed_plugin):
-    from botkit.cli import cli
+    from botkit.cli.main import cli
 
     installed_plugin(
         "hello",

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from samples import payload_bytes
 
-from botkit.cli import cli
+from botkit.cli.main import cli
 from botkit.testing import BotRunner, make_settings
 
 BODY = payload_bytes("message_text.json")

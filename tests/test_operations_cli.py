@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from samples import REDIS_URL, payload_bytes
 
 from botkit import hookimpl
-from botkit.cli import cli
+from botkit.cli.main import cli
 
 TEXT = payload_bytes("message_text.json")
 

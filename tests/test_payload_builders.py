@@ -11,9 +11,9 @@ import pytest
 from samples import payload_bytes
 
 from botkit.decode import decode
-from botkit.split import from_json, split_body
 from botkit.testing import payloads as p
-from botkit.validation import SchemaValidator
+from botkit.validation.schemas import SchemaValidator
+from botkit.webhook.splitting import from_json, split_body
 
 VALIDATOR = SchemaValidator()
 MESSAGE_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "message.schema.json"

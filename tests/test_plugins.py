@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from botkit import SettingsError, hookimpl
-from botkit.cli import cli
-from botkit.dispatch import call_all
+from botkit.cli.main import cli
+from botkit.hooks import call_all
 from botkit.plugins import load_plugins
 from botkit.testing import make_settings
 

@@ -12,15 +12,15 @@ import pytest
 from click.testing import CliRunner
 from samples import REDIS_URL, free_port, payload_bytes
 
-from botkit.cli import cli
+from botkit.cli.main import cli
 from botkit.errors import StoreError
 from botkit.settings import StoreSettings
-from botkit.split import EventRecord, from_json, split_body
 from botkit.store import _redis_rows, open_store
 from botkit.store.admin import AdminError, EventFilter
 from botkit.store.base import Delivery
 from botkit.store.redis import RedisStore
 from botkit.store.redis_admin import RedisAdmin
+from botkit.webhook.splitting import EventRecord, from_json, split_body
 
 T0 = time.time() - 3600  # events are received in the past: history entries are newer
 TEXT = payload_bytes("message_text.json")

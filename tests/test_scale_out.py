@@ -21,19 +21,19 @@ from click.testing import CliRunner
 from samples import REDIS_URL, free_port, payload_bytes
 
 from botkit import hookimpl
-from botkit import worker as worker_module
-from botkit.cli_worker import register_worker_command
-from botkit.split import from_json, split_body
+from botkit.cli.worker import register_worker_command
+from botkit.dispatcher import dispatcher as worker_module
+from botkit.runtime.worker import work
 from botkit.store.redis import RedisStore
 from botkit.testing import make_settings, signed_headers
-from botkit.worker_process import work
+from botkit.webhook.splitting import from_json, split_body
 
 BOTKIT = str(Path(sys.executable).with_name("botkit"))
 # `botkit worker` as the command line runs it, whether or not cli.py lists it yet.
 WORKER = (
     "import sys\n"
-    "from botkit.cli import cli\n"
-    "from botkit.cli_worker import register_worker_command\n"
+    "from botkit.cli.main import cli\n"
+    "from botkit.cli.worker import register_worker_command\n"
     "if 'worker' not in cli.commands:\n"
     "    register_worker_command(cli)\n"
     "cli()\n"

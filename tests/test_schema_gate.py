@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from samples import payload_bytes, payload_files
 
-from botkit.event_checks import shared_validator
-from botkit.split import split_body
+from botkit.validation.events import shared_validator
+from botkit.webhook.splitting import split_body
 
 KINDS = {"message", "status", "contact", "error"}
 

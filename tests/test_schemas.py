@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from botkit.validation import SchemaLoadError, SchemaValidator, describe, json_path
+from botkit.validation.schemas import SchemaLoadError, SchemaValidator, describe, json_path
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "schemas"

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from samples import payload_bytes
 
-from botkit.split import digest, split_body
+from botkit.webhook.splitting import digest, split_body
 
 
 def split(name: str, oldest: float = 0):

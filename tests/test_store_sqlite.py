@@ -9,10 +9,10 @@ import sqlite3
 import pytest
 
 from botkit import StoreError
-from botkit.split import EventRecord, Reject
 from botkit.store.base import Delivery
 from botkit.store.sqlite import SQLiteStore
 from botkit.store.sqlite_admin import EventFilter, SQLiteAdmin
+from botkit.webhook.splitting import EventRecord, Reject
 
 
 def record(n: int, conversation: str = "c") -> EventRecord:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from botkit.cli import cli
+from botkit.cli.main import cli
 from botkit.testing import APP_SECRET, VERIFY_TOKEN, BotRunner, FakeGraphAPI, make_settings
 
 APP_ID, APP_TOKEN = "1234567890", "1234567890|app-secret-token"

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from samples import free_port, wait_ready
 
-from botkit.cli import cli
-from botkit.cli_tools import register_tool_commands
+from botkit.cli.main import cli
+from botkit.cli.tools import register_tool_commands
 from botkit.testing import ACCESS_TOKEN, FakeGraphAPI, reply_buttons, signed_headers
 from botkit.testing.payloads import text_message, wire_bytes
 

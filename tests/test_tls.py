@@ -23,9 +23,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from samples import free_port, payload_bytes
 
 from botkit import SettingsError
+from botkit.security.tls import common_names_in_dn, names_match
 from botkit.settings import Settings
 from botkit.testing import signed_headers
-from botkit.tls import common_names_in_dn, names_match
 
 BOTKIT = str(Path(sys.executable).with_name("botkit"))
 META_CN = "client.webhooks.fbclientcerts.com"

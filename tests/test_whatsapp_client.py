@@ -13,9 +13,14 @@ from typing import Any
 
 import pytest
 
-from botkit._media import digest_from, extension_for, is_trusted_url
-from botkit._ratelimit import KeyedLimiter, TokenBucket, pair_limiter, throughput_limiter
-from botkit.graph_errors import (
+from botkit.testing.fake_graph import FakeGraphAPI
+from botkit.whatsapp.client import (
+    MediaIntegrityError,
+    SendResult,
+    UntrustedMediaHost,
+    WhatsAppClient,
+)
+from botkit.whatsapp.errors import (
     AuthError,
     GraphError,
     InvalidRequest,
@@ -28,8 +33,8 @@ from botkit.graph_errors import (
     classify,
     parse_retry_after,
 )
-from botkit.testing.fake_graph import FakeGraphAPI
-from botkit.whatsapp import MediaIntegrityError, SendResult, UntrustedMediaHost, WhatsAppClient
+from botkit.whatsapp.media import digest_from, extension_for, is_trusted_url
+from botkit.whatsapp.ratelimit import KeyedLimiter, TokenBucket, pair_limiter, throughput_limiter
 
 TOKEN = "EAAGtest-access-token-0123456789"
 PNID = "106540352242922"

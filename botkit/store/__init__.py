@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import StoreError
-from ..settings import StoreSettings
-from .base import AppendResult, Delivery, Store, StoredEvent
+from botkit.errors import StoreError
+from botkit.settings import StoreSettings
+from botkit.store.base import AppendResult, Delivery, Store, StoredEvent
 
 __all__ = ["AppendResult", "Delivery", "Store", "StoredEvent", "open_store"]
 
@@ -15,12 +15,12 @@ def open_store(settings: StoreSettings, clock=None) -> Store:
 
     clock = clock or time.time
     if settings.url.startswith("sqlite:"):
-        from .sqlite import SQLiteStore
+        from botkit.store.sqlite import SQLiteStore
 
         return SQLiteStore(settings.url, durability=settings.durability,
                            dedupe_seconds=settings.dedupe_seconds, clock=clock)
     if settings.url.startswith(("redis:", "rediss:")):
-        from .redis import RedisStore
+        from botkit.store.redis import RedisStore
 
         return RedisStore(settings.url, dedupe_seconds=settings.dedupe_seconds, clock=clock)
     scheme = settings.url.partition(":")[0]

@@ -37,9 +37,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from redis.exceptions import RedisError
 
-from ..errors import StoreError
-from ..split import EventRecord, Reject
-from .base import Delivery
+from botkit.errors import StoreError
+from botkit.store.base import Delivery
+from botkit.webhook.splitting import EventRecord, Reject
 
 GROUP = "botkit"
 DEFAULT_PREFIX = "botkit"

@@ -9,7 +9,7 @@ import zlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .redis import RedisStore
+    from botkit.store.redis import RedisStore
 
 log = logging.getLogger("botkit.store.redis")
 

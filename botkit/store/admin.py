@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import StoreError
-from ..settings import StoreSettings
+from botkit.errors import StoreError
+from botkit.settings import StoreSettings
 
 
 class AdminError(StoreError):
@@ -97,11 +97,11 @@ class StoreAdmin(abc.ABC):
 def open_admin(settings: StoreSettings) -> StoreAdmin:
     """The admin interface for the configured store (raises StoreError when unreachable)."""
     if settings.url.startswith("sqlite:"):
-        from .sqlite_admin import SQLiteAdmin
+        from botkit.store.sqlite_admin import SQLiteAdmin
 
         return SQLiteAdmin(settings.url)
     if settings.url.startswith(("redis:", "rediss:")):
-        from .redis_admin import RedisAdmin
+        from botkit.store.redis_admin import RedisAdmin
 
         return RedisAdmin(settings.url, dedupe_seconds=settings.dedupe_seconds)
     scheme = settings.url.partition(":")[0]

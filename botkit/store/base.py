@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 
-from ..split import EventRecord, Reject
+from botkit.webhook.splitting import EventRecord, Reject
 
 
 @dataclass(slots=True)

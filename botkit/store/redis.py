@@ -17,10 +17,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import EqualJitterBackoff
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
-from ..errors import StoreError
-from ..split import EventRecord, Reject
-from . import _redis_scripts as lua
-from ._redis_layout import (
+from botkit.errors import StoreError
+from botkit.store import _redis_scripts as lua
+from botkit.store._redis_layout import (
     GROUP,
     SETTLED_STATES,
     Keys,
@@ -38,8 +37,9 @@ from ._redis_layout import (
     stream_entries,
     text,
 )
-from ._redis_leases import PartitionLeases
-from .base import AppendResult, Delivery, Store, StoredEvent
+from botkit.store._redis_leases import PartitionLeases
+from botkit.store.base import AppendResult, Delivery, Store, StoredEvent
+from botkit.webhook.splitting import EventRecord, Reject
 
 __all__ = ["RedisOptions", "RedisStore", "parse_redis_url", "partition_of"]
 

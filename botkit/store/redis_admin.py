@@ -16,9 +16,8 @@ from typing import Any
 import redis
 from redis.exceptions import ResponseError
 
-from ..split import from_json, split_body
-from . import _redis_scripts as lua
-from ._redis_layout import (
+from botkit.store import _redis_scripts as lua
+from botkit.store._redis_layout import (
     GROUP,
     REPROCESSED_KEPT,
     Keys,
@@ -29,9 +28,17 @@ from ._redis_layout import (
     redis_failures,
     text,
 )
-from ._redis_rows import check_ids, decoded, delivery_row, event_row, number, scan_stream
-from .admin import AdminError, EventFilter, StoreAdmin
-from .base import Delivery
+from botkit.store._redis_rows import (
+    check_ids,
+    decoded,
+    delivery_row,
+    event_row,
+    number,
+    scan_stream,
+)
+from botkit.store.admin import AdminError, EventFilter, StoreAdmin
+from botkit.store.base import Delivery
+from botkit.webhook.splitting import from_json, split_body
 
 PUBLIC_FIELDS = ("key", "kind", "state", "attempts", "received_at", "conversation")
 

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..errors import StoreError
-from ..split import EventRecord, Reject
-from ._writer import GroupCommitWriter
-from .base import AppendResult, Delivery, Store, StoredEvent
+from botkit.errors import StoreError
+from botkit.store._writer import GroupCommitWriter
+from botkit.store.base import AppendResult, Delivery, Store, StoredEvent
+from botkit.webhook.splitting import EventRecord, Reject
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (

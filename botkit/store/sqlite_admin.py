@@ -7,9 +7,9 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ..split import from_json, split_body
-from .admin import AdminError, EventFilter, StoreAdmin
-from .sqlite import INSERT_EVENT, connect, sqlite_path
+from botkit.store.admin import AdminError, EventFilter, StoreAdmin
+from botkit.store.sqlite import INSERT_EVENT, connect, sqlite_path
+from botkit.webhook.splitting import from_json, split_body
 
 __all__ = ["EventFilter", "SQLiteAdmin"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .harness import ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN, BotRunner, make_settings
-from .live_server import LiveServer
-from .signing import encode, signature, signed_headers
+from botkit.testing.harness import ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN, BotRunner, make_settings
+from botkit.testing.live_server import LiveServer
+from botkit.testing.signing import encode, signature, signed_headers
 
 __all__ = [
     "ACCESS_TOKEN",
@@ -26,7 +26,7 @@ __all__ = [
 
 def __getattr__(name: str):
     if name == "FakeGraphAPI":
-        from .fake_graph import FakeGraphAPI
+        from botkit.testing.fake_graph import FakeGraphAPI
 
         return FakeGraphAPI
     if name in _CONVERSATION_NAMES:

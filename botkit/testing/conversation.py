@@ -22,9 +22,9 @@ from typing import Any
 
 import httpx
 
-from . import payloads
-from .fake_graph import FakeGraphAPI
-from .harness import ACCESS_TOKEN, BotRunner, make_settings
+from botkit.testing import payloads
+from botkit.testing.fake_graph import FakeGraphAPI
+from botkit.testing.harness import ACCESS_TOKEN, BotRunner, make_settings
 
 
 class Conversation:

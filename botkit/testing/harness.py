@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
-from ..settings import Settings
-from .live_server import LiveServer
-from .signing import encode, signed_headers
+from botkit.settings import Settings
+from botkit.testing.live_server import LiveServer
+from botkit.testing.signing import encode, signed_headers
 
 APP_SECRET = "test-secret"
 VERIFY_TOKEN = "test-verify-token"
@@ -50,7 +50,7 @@ class BotRunner:
 
     def __init__(self, settings: Settings, *, extra_plugins: Mapping[str, Any] | None = None,
                  clock: Callable[[], float] = time.time, app_secret: str = APP_SECRET) -> None:
-        from ..app import create_app
+        from botkit.app import create_app
 
         self.settings = settings
         self.app = create_app(settings, plugins=extra_plugins, clock=clock)

@@ -10,8 +10,8 @@ import pytest
 @pytest.fixture
 def fake_graph() -> Iterator:
     """A fake Graph API on a loopback port, checking the test access token."""
-    from .fake_graph import FakeGraphAPI
-    from .harness import ACCESS_TOKEN
+    from botkit.testing.fake_graph import FakeGraphAPI
+    from botkit.testing.harness import ACCESS_TOKEN
 
     server = FakeGraphAPI(access_token=ACCESS_TOKEN).start()
     try:
@@ -25,7 +25,7 @@ async def botkit_runner_factory(tmp_path) -> AsyncIterator:
     """``await start(enabled_plugins=[...], extra_plugins={name: obj}, plugins={name: table},
     **tables)`` gives a running :class:`~botkit.testing.BotRunner` (settings as
     :func:`~botkit.testing.make_settings` builds them); every runner is stopped after the test."""
-    from .harness import BotRunner, make_settings
+    from botkit.testing.harness import BotRunner, make_settings
 
     runners: list[BotRunner] = []
 
@@ -49,7 +49,7 @@ async def bot_conversation(tmp_path) -> AsyncIterator:
     :func:`botkit.testing.conversation.conversation`); every bot is stopped after the test."""
     import contextlib
 
-    from .conversation import conversation
+    from botkit.testing.conversation import conversation
 
     async with contextlib.AsyncExitStack() as stack:
         started = 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from botkit._cli_common import config_option, load_settings
+from botkit.cli import config_option, load_settings
 
 from .desk import Desk
 

@@ -11,7 +11,7 @@ import pytest
 from botkit_crm_sync import ContactBook
 from click.testing import CliRunner
 
-from botkit.cli import cli
+from botkit.cli.main import cli
 
 SETTINGS_FILE = Path(__file__).resolve().parents[1] / "botkit.toml"
 AGENT = "15550100200"

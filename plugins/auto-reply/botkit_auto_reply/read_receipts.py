@@ -7,7 +7,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from botkit import Message, PermanentError
-from botkit.graph_errors import GraphError
+from botkit.whatsapp.errors import GraphError
 
 if TYPE_CHECKING:
     from botkit.bot import Bot

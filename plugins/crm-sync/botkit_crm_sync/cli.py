@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from botkit import SettingsError
-from botkit.cli import config_option
+from botkit.cli.main import config_option
 from botkit.settings import Settings
 
 from .book import all_records

@@ -11,7 +11,7 @@ from botkit_crm_sync import ContactBook
 from botkit_crm_sync.sightings import Sighting
 from click.testing import CliRunner
 
-from botkit.cli import cli
+from botkit.cli.main import cli
 
 NOW = 1782903600
 

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from botkit import SettingsError
-from botkit.cli import config_option
+from botkit.cli.main import config_option
 from botkit.settings import Settings
 
 from .settings import PLUGIN, load_settings

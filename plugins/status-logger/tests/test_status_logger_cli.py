@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from botkit.cli import cli
+from botkit.cli.main import cli
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ from typing import Any
 
 import click
 
-from ._cli_common import config_option, load_settings
-from .errors import StoreError
-from .reply import REPLY_TARGET
-from .settings import Settings
-from .store.admin import EventFilter, StoreAdmin, open_admin
+from botkit.cli.common import config_option, load_settings
+from botkit.dispatcher.reply_target import REPLY_TARGET
+from botkit.errors import StoreError
+from botkit.settings import Settings
+from botkit.store.admin import EventFilter, StoreAdmin, open_admin
 
 RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

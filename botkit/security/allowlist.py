@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BotkitError
-from .tls import common_names_in_dn, names_match
+from botkit.errors import BotkitError
+from botkit.security.tls import common_names_in_dn, names_match
 
 if TYPE_CHECKING:
-    from .metrics import Stats
-    from .settings import SecuritySettings, ServerSettings, Settings
+    from botkit.metrics import Stats
+    from botkit.settings import SecuritySettings, ServerSettings, Settings
 
 log = logging.getLogger("botkit.allowlist")
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from quart import Quart
 
-from .dispatch import call_plugin
-from .errors import PluginError
+from botkit.errors import PluginError
+from botkit.hooks import call_plugin
 
 if TYPE_CHECKING:
-    from .bot import Bot
+    from botkit.bot import Bot
 
 log = logging.getLogger("botkit")
 RESERVED = ("/healthz", "/readyz", "/metrics")

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from botkit.errors import BotkitError
-from botkit.graph_errors import classify, from_transport_error
+from botkit.whatsapp.errors import classify, from_transport_error
 
 META_MEDIA_HOSTS = ("fbsbx.com", "facebook.com", "whatsapp.net")
 MAX_MEDIA_BYTES = 100 * 1024 * 1024  # Meta's largest media (documents) is 100 MB

@@ -7,8 +7,8 @@ from typing import NoReturn
 
 import click
 
-from .errors import BotkitError, SettingsError
-from .settings import CONFIG_ENV, Settings
+from botkit.errors import BotkitError, SettingsError
+from botkit.settings import CONFIG_ENV, Settings
 
 config_option = click.option(
     "--config", "config_path", envvar=CONFIG_ENV, type=click.Path(dir_okay=False),

@@ -23,17 +23,17 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from ._logging import current_event
-from .decode import decode
-from .dispatch import call_all, call_plugin
-from .errors import PermanentError, StoreError
-from .events import Event, Message
-from .reply import REPLY_TARGET, send_reply
-from .split import from_json
-from .store.base import Delivery, StoredEvent
+from botkit._logging import current_event
+from botkit.decode import decode
+from botkit.dispatcher.reply_target import REPLY_TARGET, send_reply
+from botkit.errors import PermanentError, StoreError
+from botkit.events import Event, Message
+from botkit.hooks import call_all, call_plugin
+from botkit.store.base import Delivery, StoredEvent
+from botkit.webhook.splitting import from_json
 
 if TYPE_CHECKING:
-    from .bot import Bot
+    from botkit.bot import Bot
 
 log = logging.getLogger("botkit.worker")
 REWIND_SECONDS = 3.0

@@ -10,7 +10,7 @@ import inspect
 import logging
 from typing import Any
 
-from .plugins import PluginSet
+from botkit.plugins import PluginSet
 
 log = logging.getLogger("botkit.dispatch")
 

@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 
 import click
 
-from ._cli_common import config_option, load_settings
-from .errors import BotkitError
-from .settings import Settings
+from botkit.cli.common import config_option, load_settings
+from botkit.errors import BotkitError
+from botkit.settings import Settings
 
 if TYPE_CHECKING:
-    from .subscriptions import Credential
-    from .whatsapp import WhatsAppClient
+    from botkit.whatsapp.client import WhatsAppClient
+    from botkit.whatsapp.subscriptions import Credential
 
 T = TypeVar("T")
 
@@ -58,7 +58,7 @@ def register_meta_commands(cli: click.Group) -> None:
               help="Seconds to wait for the whois server.")
 def meta_networks(server: str, port: int, asn: str, output: str, timeout: float) -> None:
     """Refresh the file of Meta's networks from a whois server, and show what changed."""
-    from .meta_networks import fetch_routes, normalise_asn, write_network_file
+    from botkit.security.meta_networks import fetch_routes, normalise_asn, write_network_file
 
     try:
         asn = normalise_asn(asn)
@@ -106,7 +106,7 @@ def subscribe(config_path: str | None, app_id: str | None, app_token: str | None
     Meta checks the callback URL first with a verification request: botkit must be running
     there with the same [whatsapp] verify_token.
     """
-    from .subscriptions import subscribe_app, subscribe_waba
+    from botkit.whatsapp.subscriptions import subscribe_app, subscribe_waba
 
     _require(app_id=app_id, app_token=app_token, waba_id=waba_id)
     field_names = [name.strip() for name in fields.split(",") if name.strip()]
@@ -140,7 +140,7 @@ def subscribe(config_path: str | None, app_id: str | None, app_token: str | None
 def subscriptions(config_path: str | None, app_id: str | None, app_token: str | None,
                   waba_id: str | None, access_token: str | None) -> None:
     """Show the app's webhook subscriptions and the apps subscribed to the WABA."""
-    from .subscriptions import app_subscriptions, waba_subscribed_apps
+    from botkit.whatsapp.subscriptions import app_subscriptions, waba_subscribed_apps
 
     if not (app_id or waba_id):
         raise click.UsageError("give --app-id (with --app-token), --waba-id, or both")
@@ -192,13 +192,13 @@ def _check_callback_url(url: str) -> None:
 
 
 def _app_credential(token: str | None) -> Credential:
-    from .subscriptions import Credential
+    from botkit.whatsapp.subscriptions import Credential
 
     return Credential(token or "", "--app-token / META_APP_TOKEN")
 
 
 def _business_credential(token: str | None, settings: Settings) -> Credential:
-    from .subscriptions import Credential
+    from botkit.whatsapp.subscriptions import Credential
 
     if token:
         return Credential(token, "--access-token / WHATSAPP_ACCESS_TOKEN")
@@ -212,7 +212,7 @@ def _business_credential(token: str | None, settings: Settings) -> Credential:
 
 def _run_with_client(settings: Settings, token: str,
                      work: Callable[[WhatsAppClient], Awaitable[T]]) -> T:
-    from .whatsapp import WhatsAppClient
+    from botkit.whatsapp.client import WhatsAppClient
 
     async def main() -> T:
         wa = settings.whatsapp

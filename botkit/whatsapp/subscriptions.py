@@ -14,9 +14,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import BotkitError
-from .graph_errors import GraphError
-from .whatsapp import WhatsAppClient
+from botkit.errors import BotkitError
+from botkit.whatsapp.client import WhatsAppClient
+from botkit.whatsapp.errors import GraphError
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
 DEFAULT_FIELDS = ("messages",)

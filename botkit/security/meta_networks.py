@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .allowlist import Network, network_sort_key, parse_network, parse_network_text
-from .errors import BotkitError
+from botkit.errors import BotkitError
+from botkit.security.allowlist import Network, network_sort_key, parse_network, parse_network_text
 
 RADB = "whois.radb.net"
 WHOIS_PORT = 43

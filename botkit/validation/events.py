@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from .validation import SchemaValidator
+from botkit.validation.schemas import SchemaValidator
 
 
 @cache

@@ -9,8 +9,8 @@ from typing import Any
 
 from quart import Quart
 
-from .settings import ServerSettings, Settings
-from .tls import server_context
+from botkit.security.tls import server_context
+from botkit.settings import ServerSettings, Settings
 
 
 def run(app: Quart, settings: Settings) -> None:

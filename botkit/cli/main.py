@@ -9,15 +9,15 @@ from pathlib import Path
 
 import click
 
-from . import __name__ as package_name
-from ._cli_common import config_option, fail, load_settings
-from ._logging import configure
-from .cli_events import register_event_commands
-from .cli_meta import register_meta_commands
-from .cli_tools import register_tool_commands
-from .cli_worker import register_worker_command
-from .errors import BotkitError, SettingsError
-from .settings import Settings
+from botkit import __name__ as package_name
+from botkit._logging import configure
+from botkit.cli.common import config_option, fail, load_settings
+from botkit.cli.events import register_event_commands
+from botkit.cli.meta import register_meta_commands
+from botkit.cli.tools import register_tool_commands
+from botkit.cli.worker import register_worker_command
+from botkit.errors import BotkitError, SettingsError
+from botkit.settings import Settings
 
 _load = load_settings
 _fail = fail
@@ -30,8 +30,8 @@ class BotkitGroup(click.Group):
     def _add_plugin_commands(self) -> None:
         import pluggy
 
-        from . import hookspecs
-        from .plugins import load_installed
+        from botkit import hookspecs
+        from botkit.plugins import load_installed
 
         manager = pluggy.PluginManager("botkit")
         manager.add_hookspecs(hookspecs)
@@ -67,8 +67,8 @@ def serve(config_path: str | None, bind: str | None) -> None:
     """Serve the webhook and dispatch events to the enabled plugins."""
     from dataclasses import replace
 
-    from .app import create_app
-    from .server import run
+    from botkit.app import create_app
+    from botkit.runtime.server import run
 
     settings = _load(config_path)
     if bind:
@@ -89,7 +89,7 @@ def serve(config_path: str | None, bind: str | None) -> None:
 @config_option
 def check(config_path: str | None) -> None:
     """Validate the settings file and every enabled plugin's settings."""
-    from .plugins import load_plugins
+    from botkit.plugins import load_plugins
 
     settings = _load(config_path)
     try:
@@ -104,7 +104,7 @@ def check(config_path: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_plugins(config_path: str | None, as_json: bool) -> None:
     """List installed plugins, their versions, whether enabled, and the hooks they implement."""
-    from .plugins import PluginSet, installed_plugins, load_installed
+    from botkit.plugins import PluginSet, installed_plugins, load_installed
 
     enabled: tuple[str, ...] = ()
     with contextlib.suppress(SettingsError):
@@ -130,7 +130,7 @@ def list_plugins(config_path: str | None, as_json: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(file: Path) -> None:
     """Validate a webhook payload file against the shipped schemas."""
-    from .validation import SchemaValidator
+    from botkit.validation.schemas import SchemaValidator
 
     try:
         body = json.loads(file.read_bytes())

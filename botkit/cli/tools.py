@@ -19,11 +19,11 @@ from typing import Any
 
 import click
 
-from ._cli_common import config_option, fail, load_settings
-from .errors import SettingsError
-from .signature_doctor import diagnose_signature
-from .testing.payloads import SAMPLES, sample, webhook, wire_bytes
-from .testing.signing import signed_headers
+from botkit.cli.common import config_option, fail, load_settings
+from botkit.errors import SettingsError
+from botkit.testing.payloads import SAMPLES, sample, webhook, wire_bytes
+from botkit.testing.signing import signed_headers
+from botkit.webhook.signature_doctor import diagnose_signature
 
 SECRET_ENV = "WHATSAPP_APP_SECRET"
 DEFAULT_URL = "http://127.0.0.1:8000/webhook"

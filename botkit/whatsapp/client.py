@@ -29,24 +29,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from botkit import _media
-from botkit._media import (
-    MAX_MEDIA_BYTES,
-    META_MEDIA_HOSTS,
-    MediaDownloadError,
-    MediaInfo,
-    MediaIntegrityError,
-    UntrustedMediaHost,
-)
-from botkit._outbound import (
-    MEDIA_KINDS,
-    buttons_message,
-    checked_text,
-    list_message,
-    media_message,
-)
-from botkit._ratelimit import Clock, Sleep, pair_limiter, throughput_limiter
-from botkit.graph_errors import (
+from botkit.whatsapp import media as _media
+from botkit.whatsapp.errors import (
     GraphError,
     OutcomeUnknown,
     PairRateLimited,
@@ -54,6 +38,22 @@ from botkit.graph_errors import (
     from_transport_error,
     parse_retry_after,
 )
+from botkit.whatsapp.media import (
+    MAX_MEDIA_BYTES,
+    META_MEDIA_HOSTS,
+    MediaDownloadError,
+    MediaInfo,
+    MediaIntegrityError,
+    UntrustedMediaHost,
+)
+from botkit.whatsapp.messages import (
+    MEDIA_KINDS,
+    buttons_message,
+    checked_text,
+    list_message,
+    media_message,
+)
+from botkit.whatsapp.ratelimit import Clock, Sleep, pair_limiter, throughput_limiter
 
 __all__ = [
     "MEDIA_KINDS",

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .settings import ServerSettings
+    from botkit.settings import ServerSettings
 
 log = logging.getLogger("botkit.tls")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
-from ._no_reply import NO_REPLY
-from .dispatch import first_result
-from .errors import PermanentError
-from .events import Message
+from botkit.errors import PermanentError
+from botkit.events import Message
+from botkit.hooks import first_result
+from botkit.replies import NO_REPLY
 
 if TYPE_CHECKING:
-    from .bot import Bot
+    from botkit.bot import Bot
 
 REPLY_TARGET = "botkit.reply"
 
@@ -31,7 +31,7 @@ async def send_reply(bot: Bot, message: Message,
         raise PermanentError("a plugin returned a reply but no whatsapp.access_token is set")
     if not message.phone_number_id or not message.recipient:
         raise PermanentError(f"cannot reply to {message.id}: no business number or sender")
-    from .graph_errors import GraphError, OutcomeUnknown
+    from botkit.whatsapp.errors import GraphError, OutcomeUnknown
 
     to = message.sender
     recipient = None if to else message.sender_user_id

@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from ._cli_common import config_option, fail, load_settings
-from ._logging import configure
-from .errors import BotkitError
+from botkit._logging import configure
+from botkit.cli.common import config_option, fail, load_settings
+from botkit.errors import BotkitError
 
 log = logging.getLogger("botkit.worker")
 
@@ -22,7 +22,7 @@ def worker(config_path: str | None) -> None:
     Start several next to `botkit serve` instances on one redis:// store to spread the work;
     each event still reaches each plugin once. Stops gracefully on SIGTERM or SIGINT.
     """
-    from .worker_process import run_worker
+    from botkit.runtime.worker import run_worker
 
     settings = load_settings(config_path)
     wa = settings.whatsapp

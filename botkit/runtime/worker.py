@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .bot import Bot
-from .dispatch import call_all
-from .plugins import load_plugins
-from .settings import Settings
-from .store import open_store
-from .worker import Dispatcher
+from botkit.bot import Bot
+from botkit.dispatcher.dispatcher import Dispatcher
+from botkit.hooks import call_all
+from botkit.plugins import load_plugins
+from botkit.settings import Settings
+from botkit.store import open_store
 
 log = logging.getLogger("botkit.worker")
 

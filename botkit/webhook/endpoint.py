@@ -18,12 +18,12 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from .errors import StoreError
-from .split import from_json, split_body
+from botkit.errors import StoreError
+from botkit.webhook.splitting import from_json, split_body
 
 if TYPE_CHECKING:
-    from .bot import Bot
-    from .worker import Dispatcher
+    from botkit.bot import Bot
+    from botkit.dispatcher.dispatcher import Dispatcher
 
 log = logging.getLogger("botkit.webhook")
 

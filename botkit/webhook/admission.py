@@ -8,8 +8,8 @@ import logging
 import shutil
 from pathlib import Path
 
-from .errors import StoreError
-from .store import Store
+from botkit.errors import StoreError
+from botkit.store import Store
 
 log = logging.getLogger("botkit.backpressure")
 

@@ -20,7 +20,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from .errors import BotkitError
+from botkit.errors import BotkitError
 
 # Event kind -> schema file, without the suffix.
 KIND_SCHEMAS = {
