@@ -60,7 +60,13 @@ class SecretMask(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.secrets: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Mask these too (plugin secrets become known only once the plugins are loaded)."""
+        known = set(self.secrets) | {s for s in secrets if s and len(s) >= 4}
+        self.secrets = sorted(known, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
@@ -93,3 +99,12 @@ def configure(level: str = "INFO", fmt: str = "json", secrets: Iterable[str] = (
         logger.propagate = True
     # httpx logs every request URL at INFO; Meta's signed media URLs must not reach the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def mask_secrets(secrets: Iterable[str]) -> None:
+    """Add secrets to the masks of the handlers :func:`configure` installed."""
+    secrets = list(secrets)
+    for handler in logging.getLogger().handlers:
+        for log_filter in handler.filters:
+            if isinstance(log_filter, SecretMask):
+                log_filter.add(secrets)

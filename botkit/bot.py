@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from botkit.metrics import Stats
+from botkit.plugin_config import PluginConfig
 from botkit.plugins import PluginSet
 from botkit.settings import Settings
 from botkit.store import Store
@@ -38,9 +39,17 @@ class Bot:
             data_dir=_store_dir(settings.store.url), stats=self.stats, clock=clock)
         self.log = logging.getLogger("botkit")
 
-    def config(self, plugin: str) -> dict[str, Any]:
-        """The validated ``[plugins.<plugin>]`` table."""
-        return dict(self.plugins.configs.get(plugin, {}))
+    def config(self, plugin: str) -> PluginConfig:
+        """The ``[plugins.<plugin>]`` table: validated against the plugin's schema, with its
+        ``default`` values filled in and its ``{ env }``/``{ file }`` secrets resolved; read-only.
+
+        Raises ``KeyError`` for a plugin that is not enabled, so a typo fails loudly.
+        """
+        try:
+            return self.plugins.configs[plugin]
+        except KeyError:
+            raise KeyError(f"plugin {plugin!r} is not enabled; enabled: "
+                           f"{', '.join(self.plugins.names) or 'none'}") from None
 
     def open_whatsapp(self) -> None:
         """Create the Cloud API client when an access token is configured."""

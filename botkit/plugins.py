@@ -14,9 +14,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from botkit import hookspecs
+from botkit._logging import mask_secrets
 from botkit.errors import PluginError, SettingsError
+from botkit.plugin_config import PluginConfig, prepare_config
 from botkit.settings import Settings
-from botkit.validation.problems import problems
 
 ENTRY_POINT_GROUP = "botkit"
 CONFIG_SCHEMA_FILE = "config.schema.json"
@@ -70,10 +71,12 @@ class PluginSet:
     """The enabled plugins, registered on a fresh pluggy manager, in call order."""
 
     def __init__(self, names: tuple[str, ...], manager: pluggy.PluginManager,
-                 configs: Mapping[str, dict]) -> None:
+                 configs: Mapping[str, PluginConfig], secrets: tuple[str, ...] = ()) -> None:
         self.names = names
         self.manager = manager
         self.configs = dict(configs)
+        #: Secret values resolved from plugin settings, for the log masking.
+        self.secrets = secrets
         self._impls: dict[tuple[str, str], list[pluggy.HookImpl]] = {}
         for hook_name in self.hook_names():
             caller = getattr(manager.hook, hook_name)
@@ -100,26 +103,32 @@ def _is_spec(obj: Any) -> bool:
     return callable(obj) and hasattr(obj, "botkit_spec")
 
 
-def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None) -> PluginSet:
+def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None, *,
+                 env: Mapping[str, str] | None = None) -> PluginSet:
     """Load and register the enabled plugins; report every problem together.
 
     ``extra`` maps names to plugin objects that are not installed as packages (tests, apps).
+    Each plugin's table is validated, its secrets resolved (from ``env``, by default the
+    process environment) and its defaults filled in: see :mod:`botkit.plugin_config`.
     """
+    env = settings.env if env is None else env
     extra = dict(extra or {})
     entry_points = {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
     manager = pluggy.PluginManager("botkit")
     manager.add_hookspecs(hookspecs)
     found: list[str] = []
-    configs: dict[str, dict] = {}
+    configs: dict[str, PluginConfig] = {}
+    secrets: list[str] = []
     for name in settings.enabled_plugins:
         plugin = extra.get(name)
         if plugin is None:
             plugin = _load_entry_point(name, entry_points, extra, found)
             if plugin is None:
                 continue
-        config = settings.plugin_config(name)
-        found.extend(_config_problems(name, plugin, config))
-        configs[name] = config
+        config, problems, values = _config(name, plugin, settings, env)
+        found.extend(problems)
+        secrets.extend(values)
+        configs[name] = PluginConfig(config)
         try:
             manager.register(plugin, name=name)
             manager.check_pending()
@@ -131,7 +140,8 @@ def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None) -> 
                          f"enabled_plugins")
     if found:
         raise SettingsError(found)
-    return PluginSet(tuple(settings.enabled_plugins), manager, configs)
+    mask_secrets(secrets)
+    return PluginSet(tuple(settings.enabled_plugins), manager, configs, tuple(secrets))
 
 
 def _load_entry_point(name: str, entry_points: dict, extra: Mapping[str, Any],
@@ -150,16 +160,19 @@ def _load_entry_point(name: str, entry_points: dict, extra: Mapping[str, Any],
         return None
 
 
-def _config_problems(name: str, plugin: Any, config: dict) -> list[str]:
+def _config(name: str, plugin: Any, settings: Settings, env: Mapping[str, str]
+            ) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The plugin's prepared table, its problems and the secret values it resolved."""
+    table = settings.plugin_config(name)
     try:
         schema = config_schema(plugin)
     except (OSError, ValueError) as exc:
-        return [f"plugins.{name}: cannot read the plugin's settings schema: {exc}"]
-    if schema is None:
-        return []
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        raise PluginError(f"plugin {name!r} ships an invalid settings schema: {exc.message}"
-                          ) from None
-    return problems(Draft202012Validator(schema), config, prefix=f"plugins.{name}")
+        return table, [f"plugins.{name}: cannot read the plugin's settings schema: {exc}"], []
+    if schema is not None:
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            raise PluginError(f"plugin {name!r} ships an invalid settings schema: "
+                              f"{exc.message}") from None
+    return prepare_config(name, table, schema, env=env, base_dir=settings.base_dir,
+                          resolve_secrets=settings.secrets_resolved)

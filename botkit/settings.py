@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from botkit.errors import SettingsError
-from botkit.security.allowlist import check_security
-from botkit.security.tls import META_CLIENT_CN, check_tls_files
+from botkit.secrets import SecretResolver
+from botkit.security.checks import check_networks, check_tls_files
+from botkit.security.names import META_CLIENT_CN
 from botkit.validation.problems import packaged_validator, problems
 
 CONFIG_ENV = "BOTKIT_CONFIG"
@@ -109,6 +110,12 @@ class Settings:
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "<dict>"
+    #: Where relative paths in the settings start from (the settings file's folder).
+    base_dir: Path = field(default_factory=Path.cwd)
+    #: False when loaded with ``secrets=False``: plugin secrets then need not resolve either.
+    secrets_resolved: bool = True
+    #: The environment secrets were read from; plugin secrets are read from it too.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], env: Mapping[str, str] | None = None, *,
@@ -157,7 +164,7 @@ class Settings:
         found = problems(packaged_validator("settings"), data)
         if found:
             raise SettingsError(found)
-        resolver = _SecretResolver(env, base_dir or Path.cwd(), required=secrets)
+        resolver = SecretResolver(env, base_dir or Path.cwd(), required=secrets)
         wa = data["whatsapp"]
         given_secrets = wa.get("app_secrets") or [wa.get("app_secret")]
         app_secrets = tuple(
@@ -188,6 +195,9 @@ class Settings:
             logging=LoggingSettings(**data.get("logging", {})),
             plugins={name: dict(table) for name, table in data.get("plugins", {}).items()},
             source=source,
+            base_dir=base_dir or Path.cwd(),
+            secrets_resolved=secrets,
+            env=env,
         )
 
     def plugin_config(self, name: str) -> dict[str, Any]:
@@ -200,7 +210,7 @@ def _store_settings(table: Mapping[str, Any], env: Mapping[str, str], base_dir: 
     """The store table; a URL holding a password may come from the environment or a file."""
     table = dict(table)
     if "url" in table and not isinstance(table["url"], str):
-        resolver = _SecretResolver(env, base_dir)
+        resolver = SecretResolver(env, base_dir)
         url = resolver.resolve(table["url"], "store.url")
         if resolver.problems:
             return StoreSettings(), resolver.problems
@@ -209,35 +219,6 @@ def _store_settings(table: Mapping[str, Any], env: Mapping[str, str], base_dir: 
                                      "or rediss://"]
         table["url"] = url
     return StoreSettings(**table), []
-
-
-class _SecretResolver:
-    """Resolves ``{env = ...}`` / ``{file = ...}`` secrets once; names what is missing."""
-
-    def __init__(self, env: Mapping[str, str], base_dir: Path, required: bool = True) -> None:
-        self.env, self.base_dir, self.problems = env, base_dir, []
-        self.required = required
-
-    def resolve(self, raw: Any, path: str, optional: bool = False) -> str | None:
-        optional = optional or not self.required
-        if raw is None or isinstance(raw, str):
-            return raw
-        if "env" in raw:
-            value = self.env.get(raw["env"], "")
-            if not value and not optional:
-                self.problems.append(f"{path}: environment variable {raw['env']} is not set")
-            return value or None
-        file = Path(raw["file"])
-        file = file if file.is_absolute() else self.base_dir / file
-        try:
-            value = file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            if not optional:
-                self.problems.append(f"{path}: cannot read secret file {file}: {exc.strerror}")
-            return None
-        if not value and not optional:
-            self.problems.append(f"{path}: secret file {file} is empty")
-        return value or None
 
 
 def _network_settings(data: Mapping[str, Any], base_dir: Path
@@ -250,7 +231,14 @@ def _network_settings(data: Mapping[str, Any], base_dir: Path
             table[key] = str(_resolve_path(base_dir, table[key]))
     server = ServerSettings(host=host, port=port, **table)
     security = SecuritySettings.from_table(data.get("security", {}), base_dir)
-    return server, security, check_tls_files(server) + check_security(security, server)
+    return server, security, [
+        *check_tls_files(server.certfile, server.keyfile, server.client_ca),
+        *check_networks(allowed_networks=security.allowed_networks,
+                        allowed_networks_file=security.allowed_networks_file,
+                        trusted_proxies=security.trusted_proxies,
+                        client_cn_header=security.client_cn_header,
+                        client_ca=server.client_ca),
+    ]
 
 
 def _resolve_path(base_dir: Path, path: str) -> Path:
