@@ -14,13 +14,12 @@ from samples import db_rows, payload_bytes
 
 from botkit import SettingsError
 from botkit.security.allowlist import (
-    NetworkSet,
     Refused,
     WatchedNetworkFile,
     client_address,
     parse_address,
-    parse_network,
 )
+from botkit.security.networks import NetworkSet, parse_network
 from botkit.testing import APP_SECRET, BotRunner, make_settings, signed_headers
 
 META_SUBJECT = "CN=client.webhooks.fbclientcerts.com,O=Meta Platforms\\, Inc.,L=Menlo Park,C=US"

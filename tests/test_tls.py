@@ -23,7 +23,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from samples import free_port, payload_bytes
 
 from botkit import SettingsError
-from botkit.security.tls import common_names_in_dn, names_match
+from botkit.security.names import common_names_in_dn, names_match
 from botkit.settings import Settings
 from botkit.testing import signed_headers
 

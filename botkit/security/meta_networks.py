@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from botkit.errors import BotkitError
-from botkit.security.allowlist import Network, network_sort_key, parse_network, parse_network_text
+from botkit.security.networks import Network, network_sort_key, parse_network, parse_network_text
 
 RADB = "whois.radb.net"
 WHOIS_PORT = 43
