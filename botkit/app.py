@@ -11,11 +11,10 @@ from typing import Any
 from quart import Quart, Response
 
 from botkit.bot import Bot
-from botkit.dispatcher.dispatcher import Dispatcher
 from botkit.errors import StoreError
-from botkit.hooks import call_all
 from botkit.plugin_routes import register_plugin_routes
 from botkit.plugins import load_plugins
+from botkit.runtime.lifecycle import Lifecycle
 from botkit.security.allowlist import guard_webhook
 from botkit.settings import Settings
 from botkit.store import open_store
@@ -39,23 +38,16 @@ def create_app(settings: Settings, *, plugins: Mapping[str, Any] | None = None,
     endpoint = WebhookEndpoint(app.asgi_app, bot)
     app.asgi_app = guard_webhook(endpoint, settings, bot.stats)  # [security]: who may call
 
+    lifecycle = Lifecycle(bot, dispatch=start_dispatcher,
+                          before_dispatch=lambda: register_plugin_routes(app, bot))
+
     @app.before_serving
     async def open_bot() -> None:
-        await store.open()
-        try:
-            bot.open_whatsapp()
-            await call_all(plugin_set, "startup", isolate=False, bot=bot)
-            await register_plugin_routes(app, bot)
-        except BaseException:
-            await bot.close_whatsapp()
-            await store.close()
-            raise
+        await lifecycle.start()
         bot.pressure.start()
-        if start_dispatcher:
-            dispatcher = Dispatcher(bot)
-            endpoint.dispatcher = dispatcher
-            app.extensions["botkit.dispatcher"] = dispatcher
-            await dispatcher.start()
+        if lifecycle.dispatcher is not None:
+            endpoint.dispatcher = lifecycle.dispatcher
+            app.extensions["botkit.dispatcher"] = lifecycle.dispatcher
         log.info("botkit ready: webhook at %s, plugins: %s", settings.server.path,
                  ", ".join(plugin_set.names) or "none")
         # Everything allocated so far lives as long as the process: keep it out of the
@@ -65,13 +57,9 @@ def create_app(settings: Settings, *, plugins: Mapping[str, Any] | None = None,
 
     @app.after_serving
     async def close_bot() -> None:
-        dispatcher = app.extensions.pop("botkit.dispatcher", None)
-        if dispatcher is not None:
-            await dispatcher.stop()
+        app.extensions.pop("botkit.dispatcher", None)
         await bot.pressure.stop()
-        await call_all(plugin_set, "shutdown", isolate=True, bot=bot)
-        await bot.close_whatsapp()
-        await store.close()
+        await lifecycle.stop()
 
     @app.get("/healthz")
     async def healthz() -> Response:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from botkit.events import Contact, ErrorInfo, Event, FieldEvent, Message, Status, WebhookError
-from botkit.webhook.splitting import unix_time
+from botkit.json_codec import unix_time
 
 
 def _str(value: Any) -> str | None:

@@ -11,9 +11,10 @@ import pytest
 from samples import payload_bytes
 
 from botkit.decode import decode
+from botkit.json_codec import from_json
 from botkit.testing import payloads as p
 from botkit.validation.schemas import SchemaValidator
-from botkit.webhook.splitting import from_json, split_body
+from botkit.webhook.splitting import split_body
 
 VALIDATOR = SchemaValidator()
 MESSAGE_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "message.schema.json"

@@ -14,13 +14,14 @@ from samples import REDIS_URL, free_port, payload_bytes
 
 from botkit.cli.main import cli
 from botkit.errors import StoreError
+from botkit.json_codec import from_json
 from botkit.settings import StoreSettings
 from botkit.store import _redis_rows, open_store
 from botkit.store.admin import AdminError, EventFilter
-from botkit.store.base import Delivery
+from botkit.store.records import Delivery, EventRecord
 from botkit.store.redis import RedisStore
 from botkit.store.redis_admin import RedisAdmin
-from botkit.webhook.splitting import EventRecord, from_json, split_body
+from botkit.webhook.splitting import split_body
 
 T0 = time.time() - 3600  # events are received in the past: history entries are newer
 TEXT = payload_bytes("message_text.json")

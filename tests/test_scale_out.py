@@ -23,10 +23,11 @@ from samples import REDIS_URL, free_port, payload_bytes
 from botkit import hookimpl
 from botkit.cli.worker import register_worker_command
 from botkit.dispatcher import dispatcher as worker_module
+from botkit.json_codec import from_json
 from botkit.runtime.worker import work
 from botkit.store.redis import RedisStore
 from botkit.testing import make_settings, signed_headers
-from botkit.webhook.splitting import from_json, split_body
+from botkit.webhook.splitting import split_body
 
 BOTKIT = str(Path(sys.executable).with_name("botkit"))
 # `botkit worker` as the command line runs it, whether or not cli.py lists it yet.

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from samples import payload_bytes
 
-from botkit.webhook.splitting import digest, split_body
+from botkit.json_codec import digest
+from botkit.webhook.splitting import split_body
 
 
 def split(name: str, oldest: float = 0):

@@ -16,9 +16,8 @@ from samples import REDIS_URL, free_port, payload_bytes
 
 from botkit import StoreError
 from botkit.store import _redis_leases, open_store
-from botkit.store.base import Delivery
+from botkit.store.records import Delivery, EventRecord, Reject
 from botkit.store.redis import RedisStore, parse_redis_url, partition_of
-from botkit.webhook.splitting import EventRecord, Reject
 
 REDIS_SERVER = shutil.which("redis-server")
 

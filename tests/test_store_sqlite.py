@@ -9,10 +9,9 @@ import sqlite3
 import pytest
 
 from botkit import StoreError
-from botkit.store.base import Delivery
+from botkit.store.records import Delivery, EventRecord, Reject
 from botkit.store.sqlite import SQLiteStore
 from botkit.store.sqlite_admin import EventFilter, SQLiteAdmin
-from botkit.webhook.splitting import EventRecord, Reject
 
 
 def record(n: int, conversation: str = "c") -> EventRecord:

@@ -29,8 +29,8 @@ from botkit.dispatcher.reply_target import REPLY_TARGET, send_reply
 from botkit.errors import PermanentError, StoreError
 from botkit.events import Event, Message
 from botkit.hooks import call_all, call_plugin
-from botkit.store.base import Delivery, StoredEvent
-from botkit.webhook.splitting import from_json
+from botkit.json_codec import from_json
+from botkit.store.records import Delivery, StoredEvent
 
 if TYPE_CHECKING:
     from botkit.bot import Bot

@@ -3,37 +3,50 @@
 from __future__ import annotations
 
 import asyncio
-import signal
+import contextlib
 import ssl
+from collections.abc import Iterator
 from typing import Any
 
 from quart import Quart
 
+from botkit.runtime.signals import run_until_signalled
 from botkit.security.tls import server_context
 from botkit.settings import ServerSettings, Settings
 
 
 def run(app: Quart, settings: Settings) -> None:
     """Serve until SIGINT/SIGTERM, then shut down gracefully (dispatch stops, store closes)."""
-    server = settings.server
-    if server.server == "hypercorn":
-        _run_hypercorn(app, settings)
-        return
+    serve = _serve_hypercorn if settings.server.server == "hypercorn" else _serve_uvicorn
+    run_until_signalled(lambda stop: serve(app, settings, stop))
+
+
+async def _serve_uvicorn(app: Quart, settings: Settings, stop: asyncio.Event) -> None:
     import uvicorn
 
+    server = settings.server
     config = uvicorn.Config(
-        app, host=server.host, port=server.port, loop="uvloop", http="httptools",
+        app, host=server.host, port=server.port, http="httptools",
         lifespan="on", access_log=False, log_config=None, server_header=False,
         date_header=False, timeout_graceful_shutdown=15, **_uvicorn_tls(server),
     )
-    # uvicorn re-raises the stop signal after its graceful shutdown; with these handlers in
-    # place that ends the process with status 0 instead of "killed by SIGTERM".
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: None)
-    uvicorn.Server(config).run()
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # botkit's own signal handling (runtime.signals) decides when to stop.
+            yield
+
+    instance = Server(config)
+    serving = asyncio.ensure_future(instance.serve())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+    instance.should_exit = True
+    stopping.cancel()
+    await serving
 
 
-def _run_hypercorn(app: Quart, settings: Settings) -> None:
+async def _serve_hypercorn(app: Quart, settings: Settings, stop: asyncio.Event) -> None:
     from hypercorn.asyncio import serve
 
     config = _hypercorn_config(settings.server)
@@ -43,20 +56,7 @@ def _run_hypercorn(app: Quart, settings: Settings) -> None:
     config.accesslog = None
     config.graceful_timeout = 15
     config.include_server_header = False
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await serve(app, config, shutdown_trigger=stop.wait)
-
-    try:
-        import uvloop
-
-        uvloop.run(main())
-    except ImportError:
-        asyncio.run(main())
+    await serve(app, config, shutdown_trigger=stop.wait)
 
 
 # -- TLS: both servers get the context built by botkit.tls (it checks the client's name) ------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from botkit.errors import StoreError
 from botkit.settings import StoreSettings
-from botkit.store.base import AppendResult, Delivery, Store, StoredEvent
+from botkit.store.base import Store
+from botkit.store.records import AppendResult, Delivery, StoredEvent
 
 __all__ = ["AppendResult", "Delivery", "Store", "StoredEvent", "open_store"]
 

@@ -38,8 +38,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from redis.exceptions import RedisError
 
 from botkit.errors import StoreError
-from botkit.store.base import Delivery
-from botkit.webhook.splitting import EventRecord, Reject
+from botkit.store.records import Delivery, EventRecord, Reject
 
 GROUP = "botkit"
 DEFAULT_PREFIX = "botkit"

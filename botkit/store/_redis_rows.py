@@ -8,9 +8,9 @@ from typing import Any
 
 import redis
 
+from botkit.json_codec import from_json
 from botkit.store._redis_layout import text
 from botkit.store.admin import AdminError
-from botkit.webhook.splitting import from_json
 
 STREAM_ID = re.compile(r"^\d+-\d+$")
 CHUNK = 500  # entries fetched per round trip when scanning a stream

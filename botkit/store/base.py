@@ -3,42 +3,8 @@
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
 
-from botkit.webhook.splitting import EventRecord, Reject
-
-
-@dataclass(slots=True)
-class AppendResult:
-    accepted: int
-    duplicates: int
-
-
-@dataclass(slots=True)
-class StoredEvent:
-    """An event handed to the dispatcher; ``attempt`` counts how often it was handed out."""
-
-    seq: int
-    key: str
-    kind: str
-    conversation: str
-    payload: bytes
-    attempt: int
-    settled_plugins: frozenset[str] = field(default_factory=frozenset)
-    token: str | None = None
-    # Targets that had started a send which may or may not have happened (see reply.py).
-    in_doubt: frozenset[str] = field(default_factory=frozenset)
-    received_at: float | None = None
-
-
-@dataclass(slots=True)
-class Delivery:
-    """One plugin's outcome for one event, as the ledger records it."""
-
-    plugin: str
-    state: str  # done | retrying | dead | sending
-    attempts: int
-    error: str | None = None
+from botkit.store.records import AppendResult, Delivery, EventRecord, Reject, StoredEvent
 
 
 class Store(abc.ABC):

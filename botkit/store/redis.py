@@ -38,8 +38,8 @@ from botkit.store._redis_layout import (
     text,
 )
 from botkit.store._redis_leases import PartitionLeases
-from botkit.store.base import AppendResult, Delivery, Store, StoredEvent
-from botkit.webhook.splitting import EventRecord, Reject
+from botkit.store.base import Store
+from botkit.store.records import AppendResult, Delivery, EventRecord, Reject, StoredEvent
 
 __all__ = ["RedisOptions", "RedisStore", "parse_redis_url", "partition_of"]
 

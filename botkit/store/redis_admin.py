@@ -16,6 +16,7 @@ from typing import Any
 import redis
 from redis.exceptions import ResponseError
 
+from botkit.json_codec import from_json
 from botkit.store import _redis_scripts as lua
 from botkit.store._redis_layout import (
     GROUP,
@@ -37,8 +38,8 @@ from botkit.store._redis_rows import (
     scan_stream,
 )
 from botkit.store.admin import AdminError, EventFilter, StoreAdmin
-from botkit.store.base import Delivery
-from botkit.webhook.splitting import from_json, split_body
+from botkit.store.records import Delivery
+from botkit.webhook.splitting import split_body
 
 PUBLIC_FIELDS = ("key", "kind", "state", "attempts", "received_at", "conversation")
 

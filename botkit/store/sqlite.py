@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from botkit.errors import StoreError
 from botkit.store._writer import GroupCommitWriter
-from botkit.store.base import AppendResult, Delivery, Store, StoredEvent
-from botkit.webhook.splitting import EventRecord, Reject
+from botkit.store.base import Store
+from botkit.store.records import AppendResult, Delivery, EventRecord, Reject, StoredEvent
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (

@@ -7,9 +7,10 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from botkit.json_codec import from_json
 from botkit.store.admin import AdminError, EventFilter, StoreAdmin
 from botkit.store.sqlite import INSERT_EVENT, connect, sqlite_path
-from botkit.webhook.splitting import from_json, split_body
+from botkit.webhook.splitting import split_body
 
 __all__ = ["EventFilter", "SQLiteAdmin"]
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 
 import orjson
 
+from botkit.webhook.signature import header_value
+
 
 def signature(body: bytes, app_secret: str) -> str:
     """The header value for ``body`` signed with ``app_secret``."""
-    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return header_value(body, app_secret)
 
 
 def encode(payload: Any) -> bytes:

@@ -8,7 +8,6 @@ Working below Quart's request machinery keeps the per-request cost of the hot pa
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import logging
 import re
@@ -19,7 +18,9 @@ from urllib.parse import parse_qs
 import orjson
 
 from botkit.errors import StoreError
-from botkit.webhook.splitting import from_json, split_body
+from botkit.json_codec import from_json
+from botkit.webhook.signature import matches as signature_matches
+from botkit.webhook.splitting import split_body
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -192,12 +193,7 @@ class WebhookEndpoint:
 
     def signed(self, body: bytes, signature: bytes) -> bool:
         """HMAC-SHA256 of the raw bytes under any configured app secret, in constant time."""
-        expected = signature[7:].lower()
-        matched = False
-        for secret in self.secrets:
-            digest = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
-            matched |= hmac.compare_digest(digest, expected)
-        return matched
+        return signature_matches(body, signature, self.secrets)
 
     async def accept(self, body: bytes) -> None:
         """Parse, split and commit; authentic bodies that cannot be read go to quarantine."""

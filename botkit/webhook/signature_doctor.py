@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from botkit.webhook.signature import hex_signature
+
 SIGNATURE = re.compile(r"sha256=[0-9a-fA-F]{64}")
 
 
@@ -123,7 +125,7 @@ def diagnose_signature(body: bytes, header: str, secrets: Sequence[tuple[str, st
 
     def signer(candidate: bytes, pool: Sequence[tuple[str, str]]) -> str | None:
         return next((label for label, secret in pool if hmac.compare_digest(
-            hmac.new(secret.encode(), candidate, hashlib.sha256).hexdigest(), digest)), None)
+            hex_signature(candidate, secret), digest)), None)
 
     if label := signer(body, secrets):
         return True, f"OK: the signature matches the body with {label}."

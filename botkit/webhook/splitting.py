@@ -6,33 +6,13 @@ item with its context; typing and schema checks happen later, off the request pa
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
+from botkit.json_codec import digest, to_json, unix_time
+from botkit.store.records import EventRecord, Reject
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
-
-
-@dataclass(slots=True)
-class EventRecord:
-    """One event as the store keeps it: ``payload`` is JSON with the item and its context."""
-
-    key: str
-    kind: str
-    conversation: str
-    occurred_at: int | None
-    payload: bytes
-
-
-@dataclass(slots=True)
-class Reject:
-    """A part of an authentic body that cannot become an event; it is kept in quarantine."""
-
-    reason: str
-    fragment: bytes
 
 
 @dataclass(slots=True)
@@ -40,48 +20,6 @@ class SplitResult:
     records: list[EventRecord] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     stale: int = 0
-
-
-def to_json(value: Any, *, sort_keys: bool = False) -> bytes:
-    """Compact JSON; falls back to the standard library for numbers beyond 64 bits."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
-    except TypeError:
-        try:
-            return json.dumps(value, sort_keys=sort_keys, separators=(",", ":"),
-                              ensure_ascii=False, default=repr).encode()
-        except RecursionError:
-            raise ValueError("JSON nested too deeply to store") from None
-
-
-def from_json(data: bytes) -> Any:
-    """Parse JSON bytes fast; numbers beyond what orjson holds fall back to exact parsing.
-
-    Raises ``ValueError`` (with orjson's reason) for anything that is not valid UTF-8 JSON.
-    """
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        try:
-            return json.loads(data.decode("utf-8"))
-        except (ValueError, RecursionError):
-            raise exc from None
-
-
-def digest(value: Any) -> str:
-    """A short stable hash of a JSON value, independent of key order."""
-    return hashlib.sha256(to_json(value, sort_keys=True)).hexdigest()[:32]
-
-
-def unix_time(value: Any) -> int | None:
-    """Meta sends timestamps as strings of digits (messages, statuses) or integers (entries)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit() and len(value) <= 12:
-        return int(value)
-    return None
 
 
 def _text(value: Any) -> str:

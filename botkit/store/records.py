@@ -1,0 +1,68 @@
+"""The records that cross the store's boundary, defined once.
+
+The webhook writes :class:`EventRecord` and :class:`Reject`; the dispatcher reads
+:class:`StoredEvent` and writes :class:`Delivery`. Every store implements the same shapes, so a
+field added here is added for all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from botkit.hookspecs import EventKind
+
+#: Outcomes the delivery ledger records for one plugin and one event.
+DeliveryState = Literal["done", "retrying", "dead", "sending"]
+
+
+@dataclass(slots=True)
+class EventRecord:
+    """One event as the store keeps it: ``payload`` is JSON with the item and its context."""
+
+    key: str
+    kind: EventKind
+    conversation: str
+    occurred_at: int | None
+    payload: bytes
+
+
+@dataclass(slots=True)
+class Reject:
+    """A part of an authentic body that cannot become an event; it is kept in quarantine."""
+
+    reason: str
+    fragment: bytes
+
+
+@dataclass(slots=True)
+class AppendResult:
+    accepted: int
+    duplicates: int
+
+
+@dataclass(slots=True)
+class StoredEvent:
+    """An event handed to the dispatcher; ``attempt`` counts how often it was handed out."""
+
+    seq: int
+    key: str
+    kind: EventKind
+    conversation: str
+    payload: bytes
+    attempt: int
+    settled_plugins: frozenset[str] = field(default_factory=frozenset)
+    token: str | None = None
+    # Targets that had started a send which may or may not have happened (see reply.py).
+    in_doubt: frozenset[str] = field(default_factory=frozenset)
+    received_at: float | None = None
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One plugin's outcome for one event, as the ledger records it."""
+
+    plugin: str
+    state: DeliveryState
+    attempts: int
+    error: str | None = None
