@@ -18,7 +18,8 @@ from botkit.cli.common import config_option, load_settings
 from botkit.dispatcher.reply_target import REPLY_TARGET
 from botkit.errors import StoreError
 from botkit.settings import Settings
-from botkit.store.admin import EventFilter, StoreAdmin, open_admin
+from botkit.store import open_admin
+from botkit.store.admin import EventFilter, StoreAdmin
 
 RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

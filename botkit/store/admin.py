@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from botkit.errors import StoreError
-from botkit.settings import StoreSettings
 
 
 class AdminError(StoreError):
@@ -92,17 +91,3 @@ class StoreAdmin(abc.ABC):
     def reprocess(self, ids: tuple[str, ...] = ()) -> tuple[int, int]:
         """Hand held items (all, or those named) to dispatch again; they meet today's schemas
         there. Returns (items handed back, items still unreadable)."""
-
-
-def open_admin(settings: StoreSettings) -> StoreAdmin:
-    """The admin interface for the configured store (raises StoreError when unreachable)."""
-    if settings.url.startswith("sqlite:"):
-        from botkit.store.sqlite_admin import SQLiteAdmin
-
-        return SQLiteAdmin(settings.url)
-    if settings.url.startswith(("redis:", "rediss:")):
-        from botkit.store.redis_admin import RedisAdmin
-
-        return RedisAdmin(settings.url, dedupe_seconds=settings.dedupe_seconds)
-    scheme = settings.url.partition(":")[0]
-    raise StoreError(f"unsupported store URL scheme {scheme!r}: use sqlite:// or redis://")
