@@ -1,0 +1,80 @@
+"""The few raw-ASGI pieces the Flows endpoint needs: read a bounded body, check the signature,
+send a plain answer. Raw ASGI keeps the per-request cost to microseconds (no framework)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+SIGNATURE_HEADER = b"x-hub-signature-256"
+_HEX = frozenset("0123456789abcdef")
+
+
+class BodyTooLarge(Exception):
+    """The request body is over the limit."""
+
+
+class Disconnected(Exception):
+    """The client went away before the body was complete."""
+
+
+def header_values(scope: Scope, name: bytes) -> list[bytes]:
+    """Every value of header ``name`` (lower case), in order."""
+    return [value for key, value in scope.get("headers", ()) if key.lower() == name]
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The whole body, refusing early when Content-Length or the bytes so far pass ``limit``."""
+    for declared in header_values(scope, b"content-length"):
+        if declared.strip().isdigit() and int(declared) > limit:
+            raise BodyTooLarge()
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Disconnected()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def signature_problem(scope: Scope, body: bytes, secrets: Sequence[bytes]) -> str | None:
+    """Why the body's ``X-Hub-Signature-256`` is not acceptable, or None when it matches one of
+    ``secrets``. Every secret is tried (no early exit) and compared in constant time."""
+    values = header_values(scope, SIGNATURE_HEADER)
+    if not values:
+        return "signature header missing"
+    if len(values) > 1:
+        return "signature header repeated"
+    text = values[0].decode("latin-1").strip()
+    algorithm, _, given = text.partition("=")
+    given = given.lower()
+    if algorithm.lower() != "sha256" or len(given) != 64 or not set(given) <= _HEX:
+        return "signature header malformed"
+    matched = False
+    for secret in secrets:
+        expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+        matched |= hmac.compare_digest(expected, given)
+    return None if matched else "signature does not match any app secret"
+
+
+async def send_text(send: Send, status: int, text: str,
+                    headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
+    """A complete ``text/plain`` response."""
+    body = text.encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode("ascii")), *headers]})
+    await send({"type": "http.response.body", "body": body})
