@@ -22,7 +22,7 @@ from samples import REDIS_URL, free_port, payload_bytes
 
 from botkit import hookimpl
 from botkit.cli.worker import register_worker_command
-from botkit.dispatcher import dispatcher as worker_module
+from botkit.dispatcher import dispatcher as dispatcher_module
 from botkit.json_codec import from_json
 from botkit.runtime.worker import work
 from botkit.store.redis import RedisStore
@@ -357,7 +357,7 @@ async def test_a_worker_dispatches_what_a_server_stored_and_stops_in_order(tmp_p
 async def test_an_idle_worker_hears_of_events_another_process_stored_without_polling(
         tmp_path, redis_prefix, monkeypatch):
     # With polling this slow, only a blocking read on Redis can bring the event in quickly.
-    monkeypatch.setattr(worker_module, "IDLE_POLL_SECONDS", 60.0)
+    monkeypatch.setattr(dispatcher_module, "IDLE_POLL_SECONDS", 60.0)
     url = f"{REDIS_URL}?prefix={redis_prefix}&lease_ms=1000"
     settings = make_settings(tmp_path, enabled_plugins=["life"], store={"url": url})
     plugin, stop = Lifecycle(), asyncio.Event()

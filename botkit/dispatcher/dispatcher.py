@@ -11,24 +11,12 @@ import contextlib
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
-
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_not_exception_type,
-    stop_after_attempt,
-    stop_after_delay,
-    wait_random_exponential,
-)
+from typing import TYPE_CHECKING
 
 from botkit._logging import current_event
 from botkit.decode import decode
-from botkit.dispatcher.reply_target import REPLY_TARGET, send_reply
-from botkit.errors import PermanentError, StoreError
-from botkit.events import Event, Message
-from botkit.hooks import call_all, call_plugin
+from botkit.dispatcher.delivery import Deliverer, Job
+from botkit.errors import StoreError
 from botkit.json_codec import from_json
 from botkit.store.records import Delivery, StoredEvent
 
@@ -40,28 +28,6 @@ REWIND_SECONDS = 3.0
 # With nothing to claim, look again after this long at the latest.
 IDLE_POLL_SECONDS = 1.0
 
-HOOK_FOR_KIND = {
-    "message": "message_received",
-    "status": "status_received",
-    "contact": "contact_updated",
-    "error": "error_received",
-    "field": "event_received",
-}
-ARG_FOR_HOOK = {
-    "message_received": "message",
-    "status_received": "status",
-    "contact_updated": "contact",
-    "error_received": "error",
-    "event_received": "event",
-}
-
-
-@dataclass(slots=True)
-class Job:
-    stored: StoredEvent
-    event: Event
-
-
 class Dispatcher:
     """Feeds claimed events to per-conversation queues drained by a pool of tasks."""
 
@@ -69,6 +35,7 @@ class Dispatcher:
         self.bot = bot
         self.settings = bot.settings.dispatch
         self._sleep = sleep
+        self._delivery = Deliverer(bot, sleep=sleep, spawn_write=self._spawn_write)
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
         self._queues: dict[str, deque[Job]] = {}
@@ -220,11 +187,7 @@ class Dispatcher:
     async def _run(self, job: Job) -> None:
         token = current_event.set(job.stored.key)
         try:
-            deliveries = [
-                await self._deliver(job, target, call)
-                for target, call in self._targets(job)
-                if target not in job.stored.settled_plugins
-            ]
+            deliveries = await self._delivery.deliver_all(job)
         finally:
             current_event.reset(token)
         clean = all(d.state == "done" and d.attempts == 1 for d in deliveries)
@@ -243,113 +206,6 @@ class Dispatcher:
     def _flush_settles(self) -> None:
         items, self._settles = self._settles, []
         self._spawn_write(self.bot.store.settle_many(items))
-
-    def _targets(self, job: Job) -> list[tuple[str, Any]]:
-        """(ledger name, coroutine function) for each delivery this event needs, in order."""
-        plugins, event = self.bot.plugins, job.event
-        targets: list[tuple[str, Any]] = []
-        if isinstance(event, Message) and plugins.implementing("reply_for_message"):
-            targets.append((REPLY_TARGET, self._reply_call(job)))
-        hook = HOOK_FOR_KIND[job.stored.kind]
-        change = event.identity_change if isinstance(event, Message) else None
-        for name in plugins.names:
-            calls = []
-            if plugins.impls(hook, name):
-                calls.append((hook, ARG_FOR_HOOK[hook]))
-            if change is not None and plugins.impls("contact_updated", name):
-                calls.append(("contact_updated", "contact"))
-            if calls:
-                targets.append((name, self._plugin_call(name, calls, change)))
-        return targets
-
-    def _reply_call(self, job: Job):
-        """The reply sender, bracketed by ledger rows so that a crash never sends twice."""
-        store = self.bot.store
-
-        async def call(event: Event) -> None:
-            async def before_send() -> None:
-                await store.record_delivery(job.stored,
-                                            Delivery(REPLY_TARGET, "sending", event.attempt))
-
-            if await send_reply(self.bot, event, before_send):
-                await store.record_delivery(job.stored, Delivery(REPLY_TARGET, "done", 1))
-        return call
-
-    def _plugin_call(self, name: str, calls: list[tuple[str, str]], change: Any):
-        async def call(event: Event) -> None:
-            for hook, arg in calls:
-                value = event if hook != "contact_updated" or change is None else (
-                    replace(change, attempt=event.attempt))
-                await call_plugin(self.bot.plugins, hook, name, bot=self.bot, **{arg: value})
-        return call
-
-    async def _deliver(self, job: Job, target: str, call) -> Delivery:
-        """Run one target once, the common case, without any retry machinery."""
-        if target in job.stored.in_doubt:
-            error = PermanentError("outcome unknown: the process stopped while this was being "
-                                   "sent; not sent again to avoid a duplicate")
-            self._note_failure(job, target, 1, error)
-            await self._dead_letter(job, target, 1, error)
-            return Delivery(target, "dead", 1, str(error))
-        started = time.perf_counter()
-        try:
-            await call(job.event)
-        except Exception as exc:
-            self._note_failure(job, target, 1, exc)
-            if isinstance(exc, PermanentError) or self.settings.max_attempts == 1:
-                await self._dead_letter(job, target, 1, exc)
-                return Delivery(target, "dead", 1, f"{type(exc).__name__}: {exc}")
-            return await self._retry(job, target, call)
-        self.bot.stats.delivered(target, time.perf_counter() - started)
-        return Delivery(target, "done", 1)
-
-    async def _retry(self, job: Job, target: str, call) -> Delivery:
-        """Attempts 2 to ``max_attempts``, with exponential backoff and jitter (tenacity)."""
-        settings = self.settings
-        first = job.stored.attempt
-        attempts = 1
-        backoff = wait_random_exponential(multiplier=settings.backoff_initial,
-                                          max=settings.backoff_max)
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(settings.max_attempts - 1)
-            | stop_after_delay(settings.max_retry_seconds),
-            wait=backoff,
-            retry=retry_if_not_exception_type(PermanentError),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        await self._sleep(backoff(RetryCallState(retrying, None, (), {})))
-        started = time.perf_counter()
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    attempts = attempt.retry_state.attempt_number + 1
-                    try:
-                        await call(replace(job.event, attempt=first + attempts - 1))
-                    except Exception as exc:
-                        self._note_failure(job, target, attempts, exc)
-                        raise
-        except Exception as exc:
-            await self._dead_letter(job, target, attempts, exc)
-            return Delivery(target, "dead", attempts, f"{type(exc).__name__}: {exc}")
-        self.bot.stats.delivered(target, time.perf_counter() - started)
-        return Delivery(target, "done", attempts)
-
-    def _note_failure(self, job: Job, target: str, attempts: int, exc: Exception) -> None:
-        permanent = isinstance(exc, PermanentError)
-        log.warning("plugin %s failed on %s (attempt %d%s): %s: %s", target, job.stored.key,
-                    attempts, ", permanent" if permanent else "", type(exc).__name__, exc)
-        self.bot.stats.failed(target)
-        if attempts == 1 and not permanent:
-            self._spawn_write(self.bot.store.record_delivery(
-                job.stored, Delivery(target, "retrying", attempts, f"{type(exc).__name__}: {exc}")))
-
-    async def _dead_letter(self, job: Job, target: str, attempts: int, exc: Exception) -> None:
-        log.error("plugin %s gave up on %s after %d attempt(s): %s: %s", target, job.stored.key,
-                  attempts, type(exc).__name__, exc)
-        self.bot.stats.dead_letter(target)
-        await call_all(self.bot.plugins, "delivery_failed", isolate=True, bot=self.bot,
-                       event=job.event, plugin=target, error=exc)
 
     def _spawn_write(self, coroutine) -> None:
         """Ledger writes need not hold up dispatch; a crash before them only means a redelivery."""
