@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from botkit.metrics import Stats
 from botkit.plugin_config import PluginConfig
-from botkit.plugins import PluginSet
+from botkit.plugin_set import PluginSet
 from botkit.settings import Settings
 from botkit.store import Store
 from botkit.validation.events import EventChecker

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
+
+#: What the store calls each kind of event; one per event class below (``Event.kind``).
+EventKind = Literal["message", "status", "contact", "error", "field"]
 
 # System message types that mean the customer's identity changed, and what botkit calls the change.
 SYSTEM_CHANGES = {

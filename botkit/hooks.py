@@ -10,7 +10,7 @@ import inspect
 import logging
 from typing import Any
 
-from botkit.plugins import PluginSet
+from botkit.plugin_set import PluginSet
 
 log = logging.getLogger("botkit.dispatch")
 

@@ -7,9 +7,11 @@ functions or ``async def``; botkit awaits them. Implement only the arguments you
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final
 
 import pluggy
+
+from botkit.events import EventKind
 
 if TYPE_CHECKING:
     import click
@@ -20,11 +22,8 @@ if TYPE_CHECKING:
 
 hookspec = pluggy.HookspecMarker("botkit")
 
-#: What the store calls each kind of event; one per event class in :mod:`botkit.events`.
-EventKind = Literal["message", "status", "contact", "error", "field"]
-
 #: The hook each stored kind of event is delivered to, and the argument name it is passed as.
-HOOK_FOR_KIND: Final[dict[str, tuple[str, str]]] = {
+HOOK_FOR_KIND: Final[dict[EventKind, tuple[str, str]]] = {
     "message": ("message_received", "message"),
     "status": ("status_received", "status"),
     "contact": ("contact_updated", "contact"),

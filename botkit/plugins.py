@@ -17,6 +17,7 @@ from botkit import hookspecs
 from botkit._logging import mask_secrets
 from botkit.errors import PluginError, SettingsError
 from botkit.plugin_config import PluginConfig, prepare_config
+from botkit.plugin_set import PluginSet
 from botkit.settings import Settings
 
 ENTRY_POINT_GROUP = "botkit"
@@ -67,36 +68,9 @@ def config_schema(plugin: Any) -> dict | None:
     return None
 
 
-class PluginSet:
-    """The enabled plugins, registered on a fresh pluggy manager, in call order."""
-
-    def __init__(self, names: tuple[str, ...], manager: pluggy.PluginManager,
-                 configs: Mapping[str, PluginConfig], secrets: tuple[str, ...] = ()) -> None:
-        self.names = names
-        self.manager = manager
-        self.configs = dict(configs)
-        #: Secret values resolved from plugin settings, for the log masking.
-        self.secrets = secrets
-        self._impls: dict[tuple[str, str], list[pluggy.HookImpl]] = {}
-        for hook_name in self.hook_names():
-            caller = getattr(manager.hook, hook_name)
-            for impl in caller.get_hookimpls():
-                self._impls.setdefault((hook_name, impl.plugin_name), []).append(impl)
-
-    @staticmethod
-    def hook_names() -> list[str]:
-        return [name for name in dir(hookspecs) if _is_spec(getattr(hookspecs, name))]
-
-    def impls(self, hook_name: str, plugin_name: str) -> list[pluggy.HookImpl]:
-        """The implementations of ``hook_name`` that ``plugin_name`` registered."""
-        return self._impls.get((hook_name, plugin_name), [])
-
-    def implementing(self, hook_name: str) -> list[str]:
-        """Enabled plugins implementing ``hook_name``, in call order."""
-        return [name for name in self.names if (hook_name, name) in self._impls]
-
-    def hooks_of(self, plugin_name: str) -> list[str]:
-        return sorted(hook for hook, name in self._impls if name == plugin_name)
+def hook_names() -> list[str]:
+    """Every hook a plugin may implement, by name."""
+    return [name for name in dir(hookspecs) if _is_spec(getattr(hookspecs, name))]
 
 
 def _is_spec(obj: Any) -> bool:
@@ -141,7 +115,8 @@ def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None, *,
     if found:
         raise SettingsError(found)
     mask_secrets(secrets)
-    return PluginSet(tuple(settings.enabled_plugins), manager, configs, tuple(secrets))
+    return PluginSet(tuple(settings.enabled_plugins), manager, configs, hook_names(),
+                     tuple(secrets))
 
 
 def _load_entry_point(name: str, entry_points: dict, extra: Mapping[str, Any],

@@ -104,7 +104,7 @@ def check(config_path: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_plugins(config_path: str | None, as_json: bool) -> None:
     """List installed plugins, their versions, whether enabled, and the hooks they implement."""
-    from botkit.plugins import PluginSet, installed_plugins, load_installed
+    from botkit.plugins import hook_names, installed_plugins, load_installed
 
     enabled: tuple[str, ...] = ()
     with contextlib.suppress(SettingsError):
@@ -113,7 +113,7 @@ def list_plugins(config_path: str | None, as_json: bool) -> None:
     rows = []
     for name, plugin, error in sorted(load_installed(), key=lambda row: row[0]):
         info = infos[name]
-        hooks = [h for h in PluginSet.hook_names() if callable(getattr(plugin, h, None))]
+        hooks = [h for h in hook_names() if callable(getattr(plugin, h, None))]
         rows.append({"name": name, "distribution": info.distribution, "version": info.version,
                      "enabled": name in enabled, "hooks": hooks,
                      "error": str(error) if error else None})

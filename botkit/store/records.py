@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from botkit.hookspecs import EventKind
+from botkit.events import EventKind
 
 #: Outcomes the delivery ledger records for one plugin and one event.
 DeliveryState = Literal["done", "retrying", "dead", "sending"]

@@ -1,0 +1,42 @@
+"""The enabled plugins of a running bot, in call order, and their implementations by hook.
+
+Kept apart from plugin discovery (:mod:`botkit.plugins`) so that the bot, and the module that
+calls hooks, need not import the hook specifications, which name the bot in their types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pluggy
+
+from botkit.plugin_config import PluginConfig
+
+
+class PluginSet:
+    """The enabled plugins, registered on a fresh pluggy manager, in call order."""
+
+    def __init__(self, names: tuple[str, ...], manager: pluggy.PluginManager,
+                 configs: Mapping[str, PluginConfig], hook_names: Iterable[str],
+                 secrets: tuple[str, ...] = ()) -> None:
+        self.names = names
+        self.manager = manager
+        self.configs = dict(configs)
+        #: Secret values resolved from plugin settings, for the log masking.
+        self.secrets = secrets
+        self._impls: dict[tuple[str, str], list[pluggy.HookImpl]] = {}
+        for hook_name in hook_names:
+            caller = getattr(manager.hook, hook_name)
+            for impl in caller.get_hookimpls():
+                self._impls.setdefault((hook_name, impl.plugin_name), []).append(impl)
+
+    def impls(self, hook_name: str, plugin_name: str) -> list[pluggy.HookImpl]:
+        """The implementations of ``hook_name`` that ``plugin_name`` registered."""
+        return self._impls.get((hook_name, plugin_name), [])
+
+    def implementing(self, hook_name: str) -> list[str]:
+        """Enabled plugins implementing ``hook_name``, in call order."""
+        return [name for name in self.names if (hook_name, name) in self._impls]
+
+    def hooks_of(self, plugin_name: str) -> list[str]:
+        return sorted(hook for hook, name in self._impls if name == plugin_name)
