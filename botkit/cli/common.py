@@ -1,4 +1,17 @@
-"""Options and helpers shared by every ``botkit`` command (and plugins' commands)."""
+"""Options and the one error path shared by every ``botkit`` command (and plugins' commands).
+
+Exit codes, the same for every command:
+
+- ``0``: done.
+- ``1`` (:data:`EXIT_FAILED`): the command ran and the answer is "no": a check found problems,
+  a requested item does not exist, a remote call was refused.
+- ``2`` (:data:`EXIT_UNUSABLE`): the command could not run: bad settings, an unreachable
+  store, a wrong argument.
+
+Every failure is one ``error: ...`` line on stderr (several lines only for a list of settings
+problems), never a traceback. Library code raises; only the command line turns errors into
+exits.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +22,9 @@ import click
 
 from botkit.errors import BotkitError, SettingsError
 from botkit.settings import CONFIG_ENV, Settings
+
+EXIT_FAILED = 1
+EXIT_UNUSABLE = 2
 
 config_option = click.option(
     "--config", "config_path", envvar=CONFIG_ENV, type=click.Path(dir_okay=False),
@@ -25,6 +41,12 @@ def load_settings(config_path: str | None, *, secrets: bool = True) -> Settings:
         fail(exc)
 
 
-def fail(exc: BotkitError) -> NoReturn:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(2)
+def fail(problem: BotkitError | str, code: int = EXIT_UNUSABLE) -> NoReturn:
+    """End the command: one ``error:`` line (the problem's text) and the exit ``code``."""
+    click.echo(f"error: {problem}", err=True)
+    sys.exit(code)
+
+
+def not_found(what: str) -> NoReturn:
+    """End a command whose subject does not exist (exit 1)."""
+    fail(what, EXIT_FAILED)

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from botkit.cli.common import config_option, load_settings
+from botkit.cli.common import config_option, fail, load_settings, not_found
 from botkit.dispatcher.reply_target import REPLY_TARGET
 from botkit.errors import StoreError
 from botkit.settings import Settings
@@ -77,13 +77,11 @@ def admin(config_path: str | None) -> Iterator[tuple[StoreAdmin, Settings]]:
     try:
         store = open_admin(settings.store)
     except StoreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     try:
         yield store, settings
     except StoreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     finally:
         store.close()
 
@@ -139,8 +137,7 @@ def show_event(config_path, key, as_json) -> None:
     with admin(config_path) as (store, _):
         event = store.event(key)
     if event is None:
-        click.echo(f"error: no event with key {key!r}", err=True)
-        sys.exit(1)
+        not_found(f"no event with key {key!r}")
     if as_json:
         click.echo(json.dumps(event, indent=2, default=str))
         return
@@ -249,8 +246,7 @@ def show_quarantined(config_path, item_id) -> None:
     with admin(config_path) as (store, _):
         item = store.quarantined(item_id)
     if item is None:
-        click.echo(f"error: no quarantined item {item_id}", err=True)
-        sys.exit(1)
+        not_found(f"no quarantined item {item_id}")
     for name in ("id", "kind", "key", "state", "reason"):
         click.echo(f"{name:<9} {item[name]}")
     click.echo(item["payload"].decode("utf-8", errors="backslashreplace"))

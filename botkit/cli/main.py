@@ -11,16 +11,13 @@ import click
 
 from botkit import __name__ as package_name
 from botkit._logging import configure
-from botkit.cli.common import config_option, fail, load_settings
+from botkit.cli.common import EXIT_FAILED, config_option, fail, load_settings
 from botkit.cli.events import register_event_commands
 from botkit.cli.meta import register_meta_commands
 from botkit.cli.tools import register_tool_commands
 from botkit.cli.worker import register_worker_command
 from botkit.errors import BotkitError, SettingsError
 from botkit.settings import Settings
-
-_load = load_settings
-_fail = fail
 
 
 class BotkitGroup(click.Group):
@@ -70,18 +67,18 @@ def serve(config_path: str | None, bind: str | None) -> None:
     from botkit.app import create_app
     from botkit.runtime.server import run
 
-    settings = _load(config_path)
+    settings = load_settings(config_path)
     if bind:
         host, _, port = bind.rpartition(":")
         if not port.isdigit() or not host:
-            _fail(SettingsError([f"--bind: expected HOST:PORT, got {bind!r}"]))
+            fail(SettingsError([f"--bind: expected HOST:PORT, got {bind!r}"]))
         settings = replace(settings, server=replace(settings.server, host=host.strip("[]"),
                                                     port=int(port)))
     configure(settings.logging.level, settings.logging.format, _secrets(settings))
     try:
         app = create_app(settings)
     except BotkitError as exc:
-        _fail(exc)
+        fail(exc)
     run(app, settings)
 
 
@@ -91,11 +88,11 @@ def check(config_path: str | None) -> None:
     """Validate the settings file and every enabled plugin's settings."""
     from botkit.plugins import load_plugins
 
-    settings = _load(config_path)
+    settings = load_settings(config_path)
     try:
         plugins = load_plugins(settings)
     except BotkitError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"settings OK ({settings.source}); plugins: {', '.join(plugins.names) or 'none'}")
 
 
@@ -135,13 +132,12 @@ def validate(file: Path) -> None:
     try:
         body = json.loads(file.read_bytes())
     except (ValueError, UnicodeDecodeError) as exc:
-        click.echo(f"{file}: not valid JSON: {exc}", err=True)
-        sys.exit(1)
+        fail(f"{file}: not valid JSON: {exc}", EXIT_FAILED)
     problems = SchemaValidator().validate_body(body)
     for problem in problems:
         click.echo(f"{file}: {problem}")
     if problems:
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)
     click.echo(f"{file}: valid")
 
 
@@ -157,4 +153,9 @@ def _secrets(settings: Settings) -> list[str]:
 
 
 def main() -> None:
-    cli()
+    """The ``botkit`` entry point: any botkit error a command lets through still ends as one
+    line and exit 2, never a traceback."""
+    try:
+        cli()
+    except BotkitError as exc:
+        fail(exc)

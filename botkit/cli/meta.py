@@ -5,14 +5,13 @@ set up the Meta side of a deployment. Failures print one clear message and exit 
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 import click
 
-from botkit.cli.common import config_option, load_settings
+from botkit.cli.common import EXIT_FAILED, config_option, fail, load_settings
 from botkit.errors import BotkitError
 from botkit.settings import Settings
 
@@ -68,7 +67,7 @@ def meta_networks(server: str, port: int, asn: str, output: str, timeout: float)
         networks = fetch_routes(asn, server, port, timeout=timeout)
         change = write_network_file(output, networks, asn=asn, server=server)
     except BotkitError as exc:
-        _exit(exc)
+        fail(exc, EXIT_FAILED)
     click.echo(f"wrote {len(networks)} networks of {asn} to {output}")
     if not change.had_previous:
         click.echo("no previous file: every network is new")
@@ -224,9 +223,5 @@ def _run_with_client(settings: Settings, token: str,
     try:
         return asyncio.run(main())
     except BotkitError as exc:
-        _exit(exc)
+        fail(exc, EXIT_FAILED)
 
-
-def _exit(exc: BotkitError) -> NoReturn:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(1)
