@@ -5,9 +5,15 @@ BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 INSTALL_ARGS := -e '.[test]' $(foreach p,$(PLUGINS),-e $(dir $(p)))
 
-.PHONY: setup serve test lint bench clean
+.PHONY: setup serve test test-setup lint bench clean
 
 setup: $(VENV)/.installed
+
+# The console's browser tests drive Debian's Chromium (never a downloaded browser build).
+test-setup: setup
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(VENV)/.installed: pyproject.toml $(PLUGINS)
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +24,7 @@ $(VENV)/.installed: pyproject.toml $(PLUGINS)
 serve: setup
 	$(BIN)/botkit serve
 
-test: setup
+test: test-setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
