@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from botkit.conversations.backends import open_conversations
+from botkit.conversations.context import current_handling
 from botkit.metrics import Stats
 from botkit.plugin_config import PluginConfig
 from botkit.plugin_set import PluginSet
@@ -17,6 +19,8 @@ from botkit.validation.events import EventChecker
 from botkit.webhook.admission import Backpressure
 
 if TYPE_CHECKING:
+    from botkit.conversations.conversation import Conversation
+    from botkit.conversations.store import ConversationStore
     from botkit.whatsapp.client import WhatsAppClient
 
 
@@ -38,6 +42,30 @@ class Bot:
             min_free_bytes=settings.store.min_free_mb * 2**20,
             data_dir=_store_dir(settings.store.url), stats=self.stats, clock=clock)
         self.log = logging.getLogger("botkit")
+        #: Conversation state, timers, outbox and handoff, beside the event log.
+        self.conversations: ConversationStore = open_conversations(store)
+        #: Conversations a person has, as last read (refreshed about once a second); sends
+        #: always check the store itself.
+        self.humans: frozenset[str] = frozenset()
+        #: Set by the dispatcher while it runs: wakes it to look for new events.
+        self.wake_callback: Callable[[], None] | None = None
+
+    async def conversation(self) -> Conversation:
+        """The conversation of the event the calling handler is handling, as this plugin sees
+        it: dialog state and data, timers, the 24-hour window, handoff.
+
+        Its changes are committed with the plugin's delivery record when the handler returns.
+        Raises ``RuntimeError`` outside a handler.
+        """
+        handling = current_handling.get()
+        if handling is None:
+            raise RuntimeError("bot.conversation() is only available while a handler runs")
+        return await handling.conversation()
+
+    def wake_dispatch(self) -> None:
+        """Look for new events now (botkit stored some itself: a timer fired, a handoff)."""
+        if self.wake_callback is not None:
+            self.wake_callback()
 
     def config(self, plugin: str) -> PluginConfig:
         """The ``[plugins.<plugin>]`` table: validated against the plugin's schema, with its

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botkit.events import Contact, ErrorInfo, Event, FieldEvent, Message, Status, WebhookError
+from botkit.events import (
+    Contact,
+    ErrorInfo,
+    Event,
+    FieldEvent,
+    Handoff,
+    Message,
+    Status,
+    Timer,
+    WebhookError,
+)
 from botkit.json_codec import unix_time
 
 
@@ -103,8 +113,31 @@ def _user_id_update(base: dict[str, Any], item: Mapping[str, Any]) -> Contact:
     )
 
 
+def _core_event(kind: str, key: str, context: Mapping[str, Any], attempt: int) -> Event:
+    """Events botkit itself stores (timers firing, handoffs), not Meta's."""
+    conversation = str(context.get("conversation", ""))
+    pnid = conversation.partition(":")[0] or None
+    common: dict[str, Any] = {"key": key, "field": kind, "waba_id": "", "phone_number_id": pnid,
+                              "raw": context, "attempt": attempt}
+    if kind == "timer":
+        return Timer(**common, timestamp=int(context.get("due_at", 0)),
+                     timer_id=str(context.get("timer_id")), name=str(context.get("name")),
+                     plugin=str(context.get("plugin")), conversation=conversation,
+                     due_at=float(context.get("due_at", 0)), data=_obj(context.get("data")))
+    action = "started" if context.get("action") == "started" else "ended"
+    return Handoff(**common, timestamp=_int(context.get("at")), action=action,
+                   conversation=conversation, by=_str(context.get("by")),
+                   reason=_str(context.get("reason")), until=context.get("until"))
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def decode(kind: str, key: str, context: Mapping[str, Any], attempt: int = 1) -> Event:
     """Build the typed event for a stored record (``context`` is its decoded payload)."""
+    if kind in ("timer", "handoff"):
+        return _core_event(kind, key, context, attempt)
     base = _base(key, context, attempt)
     item = _obj(context.get("item"))
     if kind == "message":

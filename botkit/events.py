@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 #: What the store calls each kind of event; one per event class below (``Event.kind``).
-EventKind = Literal["message", "status", "contact", "error", "field"]
+EventKind = Literal["message", "status", "contact", "error", "field", "timer", "handoff"]
 
 # System message types that mean the customer's identity changed, and what botkit calls the change.
 SYSTEM_CHANGES = {
@@ -94,6 +94,9 @@ class Message(Event):
     group_id: str | None = None
     contact: Contact | None = None
     errors: tuple[ErrorInfo, ...] = ()
+    #: True when a person had this conversation when the event was dispatched: the bot's
+    #: messages to the customer are held back (see conversation handoff).
+    with_human: bool = False
 
     @property
     def content(self) -> Mapping[str, Any]:
@@ -180,3 +183,39 @@ class FieldEvent(Event):
         """The ``event`` (or ``decision``) the value names, when it has one."""
         value = self.raw.get("event", self.raw.get("decision"))
         return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timer(Event):
+    """A timer a plugin scheduled for a conversation, firing (once)."""
+
+    kind: ClassVar[str] = "timer"
+
+    timer_id: str
+    name: str
+    plugin: str
+    conversation: str
+    due_at: float
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def customer(self) -> str:
+        """The customer's wa_id (or business-scoped user id) of the conversation."""
+        return self.conversation.partition(":")[2]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Handoff(Event):
+    """A conversation went to a person (``started``) or back to the bot (``ended``)."""
+
+    kind: ClassVar[str] = "handoff"
+
+    action: Literal["started", "ended"]
+    conversation: str
+    by: str | None = None
+    reason: str | None = None
+    until: float | None = None
+
+    @property
+    def customer(self) -> str:
+        return self.conversation.partition(":")[2]

@@ -17,7 +17,16 @@ if TYPE_CHECKING:
     import click
 
     from botkit.bot import Bot
-    from botkit.events import Contact, Event, FieldEvent, Message, Status, WebhookError
+    from botkit.events import (
+        Contact,
+        Event,
+        FieldEvent,
+        Handoff,
+        Message,
+        Status,
+        Timer,
+        WebhookError,
+    )
     from botkit.replies import Reply
 
 hookspec = pluggy.HookspecMarker("botkit")
@@ -29,6 +38,8 @@ HOOK_FOR_KIND: Final[dict[EventKind, tuple[str, str]]] = {
     "contact": ("contact_updated", "contact"),
     "error": ("error_received", "error"),
     "field": ("event_received", "event"),
+    "timer": ("timer_fired", "timer"),
+    "handoff": ("handoff_started", "handoff"),
 }
 
 #: ``register(path, view, methods=["GET"])`` as ``register_routes`` receives it.
@@ -106,6 +117,29 @@ def event_received(bot: Bot, event: FieldEvent) -> None:
 def error_received(bot: Bot, error: WebhookError) -> None:
     """Called for each value-level error Meta reports (``value.errors[]``): a
     :class:`botkit.WebhookError`. May be async.
+    """
+
+
+@hookspec
+def timer_fired(bot: Bot, timer: Timer) -> None:
+    """A timer this plugin scheduled (``conversation.schedule(...)``) is due: a
+    :class:`botkit.Timer`. Called once, for the scheduling plugin only, in order with the
+    conversation's other events, after crashes and across instances. May be async.
+    """
+
+
+@hookspec
+def handoff_started(bot: Bot, handoff: Handoff) -> None:
+    """A person took the conversation (a plugin, ``botkit handoff take``, or a reply from the
+    WhatsApp Business app): a :class:`botkit.Handoff`. The bot's messages to this customer
+    are held back until it ends. May be async.
+    """
+
+
+@hookspec
+def handoff_ended(bot: Bot, handoff: Handoff) -> None:
+    """The conversation is back with the bot (``botkit handoff resume``, a plugin, or the
+    handoff TTL ran out): a :class:`botkit.Handoff`. May be async.
     """
 
 

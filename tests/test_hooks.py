@@ -292,9 +292,10 @@ async def test_a_reply_is_never_sent_twice_across_a_crash(botkit_runner_factory,
     await bot.post(TEXT)
     await bot.settle()
     assert len(fake_graph.sent_messages()) == 1
-    [(seq, state)] = db_rows(bot, "SELECT seq, state FROM deliveries "
-                                  "WHERE plugin = 'botkit.reply'")
-    assert state == "done"  # recorded as soon as Meta accepted the reply
+    [(key, status)] = db_rows(bot, "SELECT event_key, status FROM outbox "
+                                   "WHERE plugin = 'botkit.reply'")
+    assert status == "sent"  # recorded as soon as Meta accepted the reply
+    [(seq,)] = db_rows(bot, f"SELECT seq FROM events WHERE key = '{key}'")
 
     import sqlite3
 
@@ -311,7 +312,7 @@ async def test_a_reply_is_never_sent_twice_across_a_crash(botkit_runner_factory,
 
     # As if it had died while the send was under way: the outcome is unknown, so no resend.
     with sqlite3.connect(sqlite_path(bot.settings.store.url)) as conn:
-        conn.execute("UPDATE deliveries SET state = 'sending' WHERE seq = ?", (seq,))
+        conn.execute("UPDATE outbox SET status = 'sending' WHERE event_key = ?", (key,))
         conn.execute("UPDATE events SET state = 'pending' WHERE seq = ?", (seq,))
     bot.bot.store.rewind()
     bot.app.extensions["botkit.dispatcher"].wake()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from tenacity import (
@@ -23,9 +23,13 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from botkit.dispatcher.reply_target import REPLY_TARGET, send_reply
+from botkit.conversations.core_target import core_target
+from botkit.conversations.handling import HandlingRunner
+from botkit.conversations.handoff import HANDOFF_TARGET
+from botkit.conversations.records import OutboxItem
+from botkit.dispatcher.reply_target import REPLY_TARGET, ask_reply
 from botkit.errors import PermanentError
-from botkit.events import Event, Message
+from botkit.events import Event, Handoff, Message, Timer
 from botkit.hooks import call_all, call_plugin
 from botkit.hookspecs import HOOK_FOR_KIND
 from botkit.store.records import Delivery, StoredEvent
@@ -45,6 +49,8 @@ class Job:
 
     stored: StoredEvent
     event: Event
+    #: Per target, the outbox this process committed for the event (retries skip the handler).
+    committed: dict[str, list[OutboxItem]] = field(default_factory=dict)
 
 
 class Deliverer:
@@ -56,49 +62,58 @@ class Deliverer:
         self.settings = bot.settings.dispatch
         self._sleep = sleep
         self._spawn_write = spawn_write
+        self._handling = HandlingRunner(bot)
 
     async def deliver_all(self, job: Job) -> list[Delivery]:
         """Every target this event still needs, in order; their outcomes."""
         return [await self._deliver(job, target, call) for target, call in self._targets(job)
                 if target not in job.stored.settled_plugins]
 
-    def _targets(self, job: Job) -> list[tuple[str, Any]]:
+    def _targets(self, job: Job) -> list[tuple[str, TargetCall]]:
         """(ledger name, coroutine function) for each delivery this event needs, in order."""
         plugins, event = self.bot.plugins, job.event
-        targets: list[tuple[str, Any]] = []
+        targets: list[tuple[str, TargetCall]] = []
+        core = core_target(self.bot, job.stored, event)
+        if core is not None:
+            targets.append((HANDOFF_TARGET, core))
         if isinstance(event, Message) and plugins.implementing("reply_for_message"):
             targets.append((REPLY_TARGET, self._reply_call(job)))
         hook, arg = HOOK_FOR_KIND[job.stored.kind]
+        if isinstance(event, Handoff) and event.action == "ended":
+            hook = "handoff_ended"
         change = event.identity_change if isinstance(event, Message) else None
         for name in plugins.names:
+            if isinstance(event, Timer) and event.plugin != name:
+                continue  # a timer fires for the plugin that scheduled it only
             calls = []
             if plugins.impls(hook, name):
                 calls.append((hook, arg))
             if change is not None and plugins.impls("contact_updated", name):
                 calls.append(("contact_updated", "contact"))
             if calls:
-                targets.append((name, self._plugin_call(name, calls, change)))
+                targets.append((name, self._plugin_call(job, name, calls, change)))
         return targets
 
-    def _reply_call(self, job: Job):
-        """The reply sender, bracketed by ledger rows so that a crash never sends twice."""
-        store = self.bot.store
+    def _reply_call(self, job: Job) -> TargetCall:
+        """The core's reply sender: the reply is chosen once and kept with the delivery."""
+        async def ask(event: Event) -> None:
+            assert isinstance(event, Message)
+            await ask_reply(self.bot, event)
 
         async def call(event: Event) -> None:
-            async def before_send() -> None:
-                await store.record_delivery(job.stored,
-                                            Delivery(REPLY_TARGET, "sending", event.attempt))
-
-            if await send_reply(self.bot, event, before_send):
-                await store.record_delivery(job.stored, Delivery(REPLY_TARGET, "done", 1))
+            await self._handling.run(job.stored, event, REPLY_TARGET, ask, job.committed)
         return call
 
-    def _plugin_call(self, name: str, calls: list[tuple[str, str]], change: Any):
-        async def call(event: Event) -> None:
+    def _plugin_call(self, job: Job, name: str, calls: list[tuple[str, str]], change: Any
+                     ) -> TargetCall:
+        async def invoke(event: Event) -> None:
             for hook, arg in calls:
                 value = event if hook != "contact_updated" or change is None else (
                     replace(change, attempt=event.attempt))
                 await call_plugin(self.bot.plugins, hook, name, bot=self.bot, **{arg: value})
+
+        async def call(event: Event) -> None:
+            await self._handling.run(job.stored, event, name, invoke, job.committed)
         return call
 
     async def _deliver(self, job: Job, target: str, call) -> Delivery:

@@ -11,12 +11,14 @@ import contextlib
 import logging
 import time
 from collections import deque
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from botkit._logging import current_event
 from botkit.decode import decode
 from botkit.dispatcher.delivery import Deliverer, Job
 from botkit.errors import StoreError
+from botkit.events import Message
 from botkit.json_codec import from_json
 from botkit.store.records import Delivery, StoredEvent
 
@@ -116,6 +118,19 @@ class Dispatcher:
                 self._spawn_write(self._quarantine(stored, problems))
             for job in jobs:
                 self._enqueue(job)
+            self._note_inbound(jobs)
+
+    def _note_inbound(self, jobs: list[Job]) -> None:
+        """Remember when each customer last wrote (the 24-hour window), off the dispatch path:
+        sends of this event count from its own timestamp, recorded or not."""
+        latest: dict[str, float] = {}
+        for job in jobs:
+            event = job.event
+            if isinstance(event, Message) and event.timestamp is not None:
+                key = job.stored.conversation
+                latest[key] = max(latest.get(key, 0.0), float(event.timestamp))
+        for key, timestamp in latest.items():
+            self._spawn_write(self.bot.conversations.note_inbound(key, timestamp))
 
     async def _wait_for_events(self) -> None:
         """Until events may be waiting: a shared store hears of every process's commits (a
@@ -134,6 +149,7 @@ class Dispatcher:
                  ) -> tuple[list[Job], list[tuple[StoredEvent, list[str]]]]:
         """Decode and check each event (in a thread: schema checks are CPU work)."""
         jobs, rejected = [], []
+        humans = self.bot.humans
         for stored in claimed:
             try:
                 context = from_json(stored.payload)
@@ -145,7 +161,10 @@ class Dispatcher:
             if problems:
                 rejected.append((stored, problems))
                 continue
-            jobs.append(Job(stored, decode(stored.kind, stored.key, context, stored.attempt)))
+            event = decode(stored.kind, stored.key, context, stored.attempt)
+            if isinstance(event, Message) and stored.conversation in humans:
+                event = replace(event, with_human=True)
+            jobs.append(Job(stored, event))
         return jobs, rejected
 
     async def _quarantine(self, stored: StoredEvent, problems: list[str]) -> None:

@@ -1,10 +1,16 @@
-"""The core's own delivery target: ask ``reply_for_message`` and send the winning reply once."""
+"""The core's own delivery target: ask ``reply_for_message`` and send the winning reply once.
+
+The reply is asked for once per event: it is kept with the delivery record (the outbox) before it
+is sent, so a send that fails and is retried, or an event redelivered after a crash, sends the
+reply that was chosen, without asking the plugins again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from botkit.conversations.context import current_handling
 from botkit.errors import PermanentError
 from botkit.events import Message
 from botkit.hooks import first_result
@@ -16,43 +22,23 @@ if TYPE_CHECKING:
 REPLY_TARGET = "botkit.reply"
 
 
+async def ask_reply(bot: Bot, message: Message) -> None:
+    """Ask the plugins in order; queue the first non-``None`` reply in the current handling.
 
-async def send_reply(bot: Bot, message: Message,
-                     before_send: Callable[[], Awaitable[None]]) -> bool:
-    """Send the first non-``None`` reply; unsendable replies fail permanently, not in a loop.
-
-    ``before_send`` records durably that a send is starting, so that after a crash the reply is
-    reported as "outcome unknown" rather than sent twice. Returns whether a reply was sent.
+    Unsendable replies fail permanently, not in a loop.
     """
     reply = await first_result(bot.plugins, "reply_for_message", bot=bot, message=message)
     if reply is None or reply is NO_REPLY:
-        return False
-    if bot.whatsapp is None:
-        raise PermanentError("a plugin returned a reply but no whatsapp.access_token is set")
-    if not message.phone_number_id or not message.recipient:
-        raise PermanentError(f"cannot reply to {message.id}: no business number or sender")
-    from botkit.whatsapp.errors import GraphError, OutcomeUnknown
-
-    to = message.sender
-    recipient = None if to else message.sender_user_id
+        return
     if not isinstance(reply, str | Mapping):
         raise PermanentError(f"reply_for_message returned {type(reply).__name__}; "
                              "expected str or dict")
-    await before_send()
-    try:
-        if isinstance(reply, str):
-            await bot.whatsapp.send(message.phone_number_id, to,
-                                    {"type": "text", "text": {"body": reply}},
-                                    recipient=recipient)
-        else:
-            await bot.whatsapp.send(message.phone_number_id, to, dict(reply), recipient=recipient)
-    except OutcomeUnknown as exc:
-        raise PermanentError(f"reply to {message.id} may or may not have been sent; "
-                             f"not re-sent to avoid a double reply: {exc}") from exc
-    except GraphError as exc:
-        if not exc.retryable:
-            raise PermanentError(str(exc)) from exc
-        raise
-    except ValueError as exc:
-        raise PermanentError(f"reply to {message.id} is not a valid message: {exc}") from exc
-    return True
+    if not message.phone_number_id or not message.recipient:
+        raise PermanentError(f"cannot reply to {message.id}: no business number or sender")
+    body = {"type": "text", "text": {"body": reply}} if isinstance(reply, str) else dict(reply)
+    handling = current_handling.get()
+    if handling is None:
+        raise RuntimeError("ask_reply runs inside a handling context")
+    to = message.sender
+    handling.queue(message.phone_number_id, to, body,
+                   recipient=None if to else message.sender_user_id)

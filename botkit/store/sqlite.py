@@ -8,13 +8,17 @@ import fcntl
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from botkit.errors import StoreError
 from botkit.store._writer import GroupCommitWriter
 from botkit.store.base import Store
 from botkit.store.records import AppendResult, Delivery, EventRecord, Reject, StoredEvent
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -213,6 +217,11 @@ class SQLiteStore(Store):
             return await self._writer.submit(job)
         except sqlite3.Error as exc:
             raise StoreError(f"store write failed: {exc}") from exc
+
+    async def run_job(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``job`` on the writer's connection inside its transaction: how modules that keep
+        their own tables in this file (conversations) write atomically with the event log."""
+        return await self._run(job)
 
     async def append(self, records: list[EventRecord], rejects: list[Reject] = ()) -> AppendResult:
         now = self.clock()

@@ -1,0 +1,142 @@
+"""The conversation a handler works in: its dialog state, timers, the window and handoff.
+
+Nothing here writes to the store. Changes are collected and committed by the dispatcher after
+the handler returns, together with the plugin's delivery record (see :mod:`.handling`); a handler
+that raises commits nothing, so a retry starts again from the state before the event.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from botkit.conversations.records import (
+    Changes,
+    ConversationInfo,
+    ModeChange,
+    PluginState,
+    TimerSpec,
+)
+
+
+class Conversation:
+    """One customer's conversation with one business number, as one plugin sees it.
+
+    ``state`` and ``data`` are this plugin's own (another plugin's dialog never clashes with
+    it); ``mode`` and the 24-hour window are shared by all plugins.
+    """
+
+    def __init__(self, key: str, plugin: str, info: ConversationInfo, saved: PluginState,
+                 changes: Changes, now: float, *, handoff_ttl: float | None = None) -> None:
+        self.key = key
+        self.plugin = plugin
+        self.phone_number_id, _, self.customer = key.partition(":")
+        self._info = info
+        self._now = now
+        self._handoff_ttl = handoff_ttl
+        current = saved.current(now)
+        self._saved = current
+        self._state = current.state
+        self._expires_at = current.expires_at
+        #: The dialog data: a plain dict; change it freely, it is saved after the handler.
+        self.data: dict[str, Any] = copy.deepcopy(dict(current.data))
+        self._changes = changes
+        self._explicit = False
+
+    # -- dialog state ---------------------------------------------------------------------
+
+    @property
+    def state(self) -> str | None:
+        """The plugin's named state in this conversation (``None``: not in a dialog)."""
+        return self._state
+
+    def set_state(self, state: str | None, data: Mapping[str, Any] | None = None, *,
+                  ttl: float | None = None) -> None:
+        """Move to ``state``; ``data`` replaces the data when given; ``ttl`` (seconds) makes the
+        state read as none once it has passed."""
+        self._state = state
+        if data is not None:
+            self.data = copy.deepcopy(dict(data))
+        self._expires_at = None if ttl is None else self._now + ttl
+        self._explicit = True
+
+    def clear(self) -> None:
+        """Leave the dialog: no state, no data."""
+        self._state, self.data, self._expires_at = None, {}, None
+        self._explicit = True
+
+    # -- timers ---------------------------------------------------------------------------
+
+    def schedule(self, name: str, *, delay: float | None = None, at: float | None = None,
+                 data: Mapping[str, Any] | None = None, replace: bool = True) -> str:
+        """Fire ``timer_fired`` for this plugin in this conversation once, after ``delay``
+        seconds or at ``at`` (unix time). With ``replace`` a pending timer of the same name is
+        cancelled first. Returns the timer's id."""
+        if (delay is None) == (at is None):
+            raise ValueError("schedule() needs exactly one of delay= or at=")
+        due = self._now + delay if delay is not None else float(at)  # type: ignore[arg-type]
+        if replace:
+            self.cancel(name)
+        timer = TimerSpec(uuid.uuid4().hex, self.key, self.plugin, name, due,
+                          copy.deepcopy(dict(data or {})))
+        self._changes.timers.append(timer)
+        return timer.id
+
+    def cancel(self, name: str) -> None:
+        """Cancel this plugin's pending timers called ``name`` in this conversation."""
+        self._changes.timers = [t for t in self._changes.timers if t.name != name]
+        self._changes.cancelled_names.append(name)
+
+    # -- the window and handoff -------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """``"human"`` while a person has the conversation (the bot's messages are held back),
+        else ``"bot"``."""
+        change = self._changes.mode
+        if change is not None:
+            return change.mode
+        return "human" if self._info.with_human(self._now) else "bot"
+
+    @property
+    def with_human(self) -> bool:
+        return self.mode == "human"
+
+    @property
+    def last_inbound_at(self) -> float | None:
+        """When the customer last wrote (the message's own timestamp)."""
+        return self._info.last_inbound_at
+
+    @property
+    def window_closes_at(self) -> float | None:
+        """When the 24-hour customer-service window closes; free-form messages stop then."""
+        return self._info.window_closes_at()
+
+    @property
+    def window_open(self) -> bool:
+        return self._info.window_open(self._now)
+
+    def hand_to_human(self, *, reason: str | None = None, ttl: float | None = None,
+                      by: str | None = None) -> None:
+        """Give the conversation to a person: bot messages are held back until
+        :meth:`hand_back`, ``botkit handoff resume`` or the TTL (default: the settings')."""
+        ttl = self._handoff_ttl if ttl is None else ttl
+        until = None if ttl is None else self._now + ttl
+        self._changes.mode = ModeChange("human", until, by or self.plugin, reason)
+
+    def hand_back(self) -> None:
+        """Give the conversation back to the bot."""
+        self._changes.mode = ModeChange("bot", by=self.plugin)
+
+    # -- for the dispatcher ---------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Record the state change, if any, in the changes to commit."""
+        after = PluginState(self._state, self.data, self._expires_at)
+        before = self._saved
+        if self._explicit or (after.state, after.data, after.expires_at) != (
+                before.state, dict(before.data), before.expires_at):
+            self._changes.state = after
+            self._changes.state_changed = True

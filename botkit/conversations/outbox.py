@@ -1,0 +1,96 @@
+"""Sending what handlers queued: at most once each, within the rules of the conversation.
+
+Each message is marked ``sending`` durably before the Graph API call and ``sent`` (with its
+message id) after it. A message found ``sending`` on a later attempt was cut off by a crash: it
+may or may not have reached the customer, so it is never sent again ("outcome unknown", a dead
+letter). Before sending, the conversation's rules apply: while a person has the conversation the
+bot's messages are held back (``suppressed``), and outside the 24-hour window a free-form
+message is replaced by its fallback template (sent once for the event) or refused with
+:class:`WindowClosed`, so no send is attempted that Meta would reject with 131047.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from botkit.conversations.records import OutboxItem
+from botkit.errors import PermanentError
+from botkit.events import Event, Message
+
+if TYPE_CHECKING:
+    from botkit.bot import Bot
+    from botkit.store.records import StoredEvent
+
+log = logging.getLogger("botkit.outbox")
+
+
+class WindowClosed(PermanentError):
+    """A free-form message to a customer whose 24-hour window is closed, with no fallback."""
+
+
+async def send_outbox(bot: Bot, stored: StoredEvent, event: Event, plugin: str,
+                      items: list[OutboxItem], *, conversation: str) -> None:
+    """Send every item not sent yet, in order; raises to have the target retried or
+    dead-lettered (a transient Graph error leaves the item ``pending`` for the retry)."""
+    from botkit.whatsapp.errors import GraphError, OutcomeUnknown
+
+    store = bot.conversations
+    now = bot.clock()
+    info = await store.info(conversation)
+    last = info.last_inbound_at
+    if isinstance(event, Message) and event.timestamp is not None:
+        last = max(last or 0.0, float(event.timestamp))
+    window_open = last is not None and now < last + 24 * 3600
+    fallback_used = any(i.status == "sent" and i.result and i.result.startswith("fallback:")
+                        for i in items)
+    for item in items:
+        if item.status in ("sent", "failed", "suppressed"):
+            continue
+        if item.status == "sending":
+            raise PermanentError(
+                f"outcome unknown: the process stopped while message {item.index} of "
+                f"{stored.key} was being sent; not sent again to avoid a duplicate")
+        body = item.body
+        if info.with_human(now) and not plugin.startswith("operator"):
+            await _settle(bot, stored, plugin, item, "suppressed", "a person has the "
+                          "conversation")
+            continue
+        if item.free_form and not window_open:
+            if item.fallback is None:
+                await _settle(bot, stored, plugin, item, "failed", "window closed")
+                raise WindowClosed(
+                    f"the customer's 24-hour window is closed; message {item.index} of "
+                    f"{stored.key} was not sent (give it a fallback template)")
+            if fallback_used:
+                await _settle(bot, stored, plugin, item, "suppressed", "fallback sent already")
+                continue
+            body, fallback_used = item.fallback, True
+        if bot.whatsapp is None:
+            raise PermanentError("a plugin sent a message but no whatsapp.access_token is set")
+        item.status = "sending"
+        await store.mark_sent(stored.key, plugin, item, now)
+        try:
+            result = await bot.whatsapp.send(item.phone_number_id, item.to, body,
+                                             recipient=item.recipient)
+        except OutcomeUnknown as exc:
+            raise PermanentError(f"message {item.index} of {stored.key} may or may not have "
+                                 f"been sent; not sent again: {exc}") from exc
+        except (GraphError, ValueError) as exc:
+            retryable = isinstance(exc, GraphError) and exc.retryable
+            await _settle(bot, stored, plugin, item, "pending" if retryable else "failed",
+                          f"{type(exc).__name__}: {exc}")
+            if retryable:
+                raise
+            raise PermanentError(f"message {item.index} of {stored.key} was refused: "
+                                 f"{exc}") from exc
+        tag = "fallback:" if body is not item.body else ""
+        await _settle(bot, stored, plugin, item, "sent", tag + result.message_id)
+
+
+async def _settle(bot: Bot, stored: StoredEvent, plugin: str, item: OutboxItem, status: str,
+                  result: str) -> None:
+    item.status, item.result = status, result  # type: ignore[assignment]
+    await bot.conversations.mark_sent(stored.key, plugin, item, bot.clock())
+    if status == "suppressed":
+        log.info("message %d of %s held back: %s", item.index, stored.key, result)
