@@ -109,6 +109,28 @@ class Message(Event):
         """Whom a reply goes to: the sender's number, else their business-scoped user id."""
         return self.sender or self.sender_user_id
 
+    async def reply(self, body: str | Mapping[str, Any], *,
+                    fallback: Mapping[str, Any] | None = None) -> Any:
+        """Answer this message: ``body`` is a text or a Cloud API message object.
+
+        Inside a handler the reply is kept with the plugin's delivery record and sent once the
+        handler returns: a retried or redelivered event never sends it twice. ``fallback`` (a
+        template message) is sent instead when the customer's 24-hour window is closed.
+        Returns the queued outbox item.
+        """
+        from botkit.conversations.context import current_handling
+        from botkit.conversations.conversation import message_body
+
+        handling = current_handling.get()
+        if handling is None:
+            raise RuntimeError("message.reply() works inside a handler; outside one, use "
+                               "bot.whatsapp.send()")
+        if not self.phone_number_id or not self.recipient:
+            raise ValueError(f"cannot reply to {self.id}: no business number or sender")
+        return handling.queue(self.phone_number_id, self.sender, message_body(body),
+                              recipient=None if self.sender else self.sender_user_id,
+                              fallback=fallback)
+
     @property
     def identity_change(self) -> Contact | None:
         """For a system message that reports a changed number or identity, the changed contact."""

@@ -12,6 +12,7 @@ import click
 from botkit import __name__ as package_name
 from botkit._logging import configure
 from botkit.cli.common import EXIT_FAILED, config_option, fail, load_settings
+from botkit.cli.conversations import register_conversation_commands
 from botkit.cli.events import register_event_commands
 from botkit.cli.meta import register_meta_commands
 from botkit.cli.tools import register_tool_commands
@@ -142,6 +143,7 @@ def validate(file: Path) -> None:
 
 
 register_event_commands(cli)
+register_conversation_commands(cli)
 register_meta_commands(cli)
 register_tool_commands(cli)
 register_worker_command(cli)

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
 from botkit.conversations.store import ConversationStore
+from botkit.errors import StoreError
+from botkit.settings import StoreSettings
 from botkit.store.base import Store
+
+T = TypeVar("T")
 
 
 def open_conversations(store: Store) -> ConversationStore:
@@ -20,3 +30,50 @@ def open_conversations(store: Store) -> ConversationStore:
     if isinstance(store, RedisStore):
         return RedisConversations(store)
     raise TypeError(f"no conversation store for {type(store).__name__}")
+
+
+async def open_conversations_admin(settings: StoreSettings) -> tuple[ConversationStore, Any]:
+    """The conversation store for commands run beside a server: (store, closer).
+
+    On SQLite each job runs in its own short transaction on its own connection (the server
+    keeps writing through its own); on Redis it is the server's data, shared.
+    """
+    if settings.url.startswith("sqlite:"):
+        from botkit.conversations.sqlite import SQLiteConversations
+        from botkit.store.sqlite import sqlite_path
+
+        path = sqlite_path(settings.url)
+        if not path.exists():
+            raise StoreError(f"no store at {path}: has the bot run here yet?")
+
+        async def run(job: Callable[[sqlite3.Connection], T]) -> T:
+            return await asyncio.to_thread(_in_transaction, path, job)
+
+        conversations = SQLiteConversations(run)
+        await conversations.open()
+
+        async def close_nothing() -> None:
+            return None
+        return conversations, close_nothing
+    from botkit.store import open_store
+
+    store = open_store(settings)
+    await store.open()
+    return open_conversations(store), store.close
+
+
+def _in_transaction(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:
+    from botkit.store.sqlite import connect
+
+    conn = connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        result = job(conn)
+        conn.execute("COMMIT")
+        return result
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()

@@ -9,16 +9,36 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from botkit.conversations.records import (
     Changes,
     ConversationInfo,
     ModeChange,
+    OutboxItem,
     PluginState,
     TimerSpec,
 )
+
+#: ``queue(phone_number_id, to, recipient, body, fallback)``: keep a message to send.
+Queue = Callable[[str, "str | None", "str | None", dict[str, Any], "Mapping[str, Any] | None"],
+                 OutboxItem]
+
+
+def message_body(body: str | Mapping[str, Any]) -> dict[str, Any]:
+    """A text or a Cloud API message object, as the Graph API takes it."""
+    if isinstance(body, str):
+        return {"type": "text", "text": {"body": body}}
+    if isinstance(body, Mapping):
+        return dict(body)
+    raise TypeError(f"a message is a str or a mapping, not {type(body).__name__}")
+
+
+def address(customer: str) -> tuple[str | None, str | None]:
+    """(to, recipient): a phone number (wa_id) goes in ``to``, a business-scoped user id in
+    ``recipient``."""
+    return (customer, None) if customer.isdigit() else (None, customer)
 
 
 class Conversation:
@@ -29,7 +49,8 @@ class Conversation:
     """
 
     def __init__(self, key: str, plugin: str, info: ConversationInfo, saved: PluginState,
-                 changes: Changes, now: float, *, handoff_ttl: float | None = None) -> None:
+                 changes: Changes, now: float, *, handoff_ttl: float | None = None,
+                 queue: Queue | None = None) -> None:
         self.key = key
         self.plugin = plugin
         self.phone_number_id, _, self.customer = key.partition(":")
@@ -44,6 +65,7 @@ class Conversation:
         self.data: dict[str, Any] = copy.deepcopy(dict(current.data))
         self._changes = changes
         self._explicit = False
+        self._queue = queue
 
     # -- dialog state ---------------------------------------------------------------------
 
@@ -129,6 +151,18 @@ class Conversation:
     def hand_back(self) -> None:
         """Give the conversation back to the bot."""
         self._changes.mode = ModeChange("bot", by=self.plugin)
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def send(self, body: str | Mapping[str, Any], *,
+             fallback: Mapping[str, Any] | None = None) -> OutboxItem:
+        """Send ``body`` (a text, or a Cloud API message object) to the customer once the
+        handler's changes are committed; ``fallback`` (a template message) goes instead when
+        the 24-hour window is closed."""
+        if self._queue is None:
+            raise RuntimeError("this conversation cannot send (no handler is running)")
+        return self._queue(self.phone_number_id, *address(self.customer), message_body(body),
+                           fallback)
 
     # -- for the dispatcher ---------------------------------------------------------------
 

@@ -48,7 +48,8 @@ class Handling:
             saved = await store.plugin_state(key, self.plugin)
             self._conversation = Conversation(
                 key, self.plugin, _with_event_time(info, self.event), saved, self.changes,
-                self.now, handoff_ttl=self.bot.settings.conversations.handoff_ttl_seconds)
+                self.now, handoff_ttl=self.bot.settings.conversations.handoff_ttl_seconds,
+                queue=self._queue_for_conversation)
         return self._conversation
 
     def queue(self, phone_number_id: str, to: str | None, body: Mapping[str, Any], *,
@@ -59,6 +60,11 @@ class Handling:
                           dict(fallback) if fallback is not None else None)
         self.changes.outbox.append(item)
         return item
+
+    def _queue_for_conversation(self, phone_number_id: str, to: str | None,
+                                recipient: str | None, body: dict[str, Any],
+                                fallback: Mapping[str, Any] | None) -> OutboxItem:
+        return self.queue(phone_number_id, to, body, recipient=recipient, fallback=fallback)
 
     def finish(self) -> None:
         if self._conversation is not None:

@@ -256,6 +256,14 @@ class SQLiteConversations(ConversationStore):
             f"WHERE state = 'pending' {where} ORDER BY due_at", args).fetchall())
         return [TimerSpec(r[0], r[1], r[2], r[3], r[4], from_json(r[5])) for r in rows]
 
+    async def customer_conversations(self, customer: str) -> list[str]:
+        pattern = "%:" + customer.replace("%", "").replace("_", r"\_")
+        rows = await self._run(lambda conn: conn.execute(
+            "SELECT key FROM conversations WHERE key LIKE ? ESCAPE '\\' UNION "
+            "SELECT DISTINCT conversation FROM events WHERE kind = 'message' "
+            "AND conversation LIKE ? ESCAPE '\\' ORDER BY 1", (pattern, pattern)).fetchall())
+        return [row[0] for row in rows]
+
     async def note_inbound(self, conversation: str, timestamp: float) -> None:
         await self._run(lambda conn: conn.execute(UPSERT_INBOUND,
                                                   (conversation, timestamp, timestamp)))

@@ -72,5 +72,9 @@ class ConversationStore(abc.ABC):
         """Pending timers, soonest first, of one conversation or of all."""
 
     @abc.abstractmethod
+    async def customer_conversations(self, customer: str) -> list[str]:
+        """The conversation keys (``<phone_number_id>:<customer>``) known for a customer."""
+
+    @abc.abstractmethod
     async def note_inbound(self, conversation: str, timestamp: float) -> None:
         """The customer wrote at ``timestamp`` (keeps the latest only)."""
