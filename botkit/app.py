@@ -37,6 +37,10 @@ def create_app(settings: Settings, *, plugins: Mapping[str, Any] | None = None,
     app.extensions["botkit"] = bot
     endpoint = WebhookEndpoint(app.asgi_app, bot)
     app.asgi_app = guard_webhook(endpoint, settings, bot.stats)  # [security]: who may call
+    if settings.flows is not None:  # [flows]: the Flows endpoint, mounted in front by path
+        from botkit.flows.app import install_flows
+
+        install_flows(app, bot)
 
     lifecycle = Lifecycle(bot, dispatch=start_dispatcher,
                           before_dispatch=lambda: register_plugin_routes(app, bot))

@@ -21,6 +21,7 @@ from botkit.webhook.admission import Backpressure
 if TYPE_CHECKING:
     from botkit.conversations.conversation import Conversation
     from botkit.conversations.store import ConversationStore
+    from botkit.flows.tokens import FlowTokens
     from botkit.whatsapp.client import WhatsAppClient
 
 
@@ -37,6 +38,8 @@ class Bot:
         self.stats = Stats()
         self.validator = EventChecker()
         self.whatsapp: WhatsAppClient | None = None
+        #: Issues and checks the ``flow_token`` of Flows (set when ``[flows]`` has a key).
+        self.flow_tokens: FlowTokens | None = None
         self.pressure = Backpressure(
             store, max_backlog=settings.store.max_backlog,
             min_free_bytes=settings.store.min_free_mb * 2**20,

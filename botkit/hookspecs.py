@@ -27,6 +27,8 @@ if TYPE_CHECKING:
         Timer,
         WebhookError,
     )
+    from botkit.flows.app import FlowHandlersRegistrar
+    from botkit.flows.endpoint import FlowErrorNotification
     from botkit.replies import Reply
 
 hookspec = pluggy.HookspecMarker("botkit")
@@ -162,3 +164,25 @@ def register_routes(bot: Bot, register: RouteRegistrar) -> None:
 @hookspec
 def register_commands(cli: click.Group) -> None:
     """Add commands to the ``botkit`` command line: ``cli`` is the click group."""
+
+
+@hookspec
+def register_flow_handlers(bot: Bot, register: FlowHandlersRegistrar) -> None:
+    """Hand over WhatsApp Flows handlers: call ``register(handlers)`` with a
+    :class:`botkit.flows.FlowHandlers` registry.
+
+    Called once when the app starts, after the ``startup`` hooks, only when ``[flows]`` is
+    configured. The registries of all plugins are merged in ``enabled_plugins`` order; make
+    yours with your plugin's name (``FlowHandlers("booking")``) so its handlers answer only the
+    flow tokens your plugin issued. A registry of another plugin, or two handlers for the same
+    case, stop the start. May be async.
+    """
+
+
+@hookspec
+def flow_error_received(bot: Bot, notification: FlowErrorNotification) -> None:
+    """Called when a WhatsApp client reports that an answer of the Flows endpoint broke a Flow:
+    a :class:`botkit.flows.FlowErrorNotification` (``error``, ``error_message``, ``screen``,
+    ``claims`` of the verified token, or None). The request was already acknowledged. May be
+    async; exceptions are logged and do not reach the other plugins.
+    """

@@ -19,7 +19,8 @@ RESERVED = ("/healthz", "/readyz", "/metrics")
 
 async def register_plugin_routes(app: Quart, bot: Bot) -> None:
     """Collect every plugin's routes; refuse paths that are taken (the webhook, health, others)."""
-    taken = {bot.settings.server.path, *RESERVED}
+    taken = {bot.settings.server.path, *RESERVED,
+             *([bot.settings.flows.path] if bot.settings.flows else [])}
     pending: list[tuple[str, str, Any, list[str]]] = []
 
     for name in bot.plugins.implementing("register_routes"):

@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botkit.errors import SettingsError
 from botkit.secrets import SecretResolver
 from botkit.security.checks import check_networks, check_tls_files
 from botkit.security.names import META_CLIENT_CN
 from botkit.validation.problems import packaged_validator, problems
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 CONFIG_ENV = "BOTKIT_CONFIG"
 DEFAULT_SETTINGS = "default.toml"
@@ -29,6 +32,7 @@ class WhatsAppSettings:
     api_version: str = "v23.0"
     messages_per_second: float = 80.0
     timeout: float = 10.0
+    waba_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,30 @@ class DispatchSettings:
 
 
 @dataclass(frozen=True)
+class ConversationsSettings:
+    """``[conversations]``: handoff to people and conversation timers."""
+
+    #: A handoff goes back to the bot after this long unless given its own TTL (None: never).
+    handoff_ttl_seconds: float | None = 86400.0
+    #: How often due timers are looked for, at the longest.
+    timer_poll_seconds: float = 1.0
+    #: A reply the business sends from the WhatsApp Business app hands the conversation over.
+    business_app_handoff: bool = True
+
+
+@dataclass(frozen=True)
+class FlowsSettings:
+    """``[flows]``: the WhatsApp Flows endpoint. ``key`` is the private key, loaded and checked
+    when the settings are read (None when they were read with ``secrets=False``)."""
+
+    private_key: str = field(repr=False)
+    passphrase: str | None = field(default=None, repr=False)
+    path: str = "/flows"
+    token_ttl_seconds: int = 86400
+    key: RSAPrivateKey | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
     format: str = "json"
@@ -107,7 +135,10 @@ class Settings:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     dispatch: DispatchSettings = field(default_factory=DispatchSettings)
+    conversations: ConversationsSettings = field(default_factory=ConversationsSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    #: ``[flows]``, or None when the settings have no such table (no Flows endpoint).
+    flows: FlowsSettings | None = None
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "<dict>"
     #: Where relative paths in the settings start from (the settings file's folder).
@@ -178,21 +209,25 @@ class Settings:
         store, store_problems = _store_settings(data.get("store", {}), env,
                                                 base_dir or Path.cwd())
         server, security, network_problems = _network_settings(data, base_dir or Path.cwd())
-        if resolver.problems or network_problems or store_problems:
-            raise SettingsError(resolver.problems + store_problems + network_problems)
+        flows, flows_problems = _flows_settings(data.get("flows"), resolver, server.path)
+        if resolver.problems or network_problems or store_problems or flows_problems:
+            raise SettingsError(resolver.problems + store_problems + network_problems
+                                + flows_problems)
         return cls(
             whatsapp=WhatsAppSettings(
                 verify_token=verify_token or "", app_secrets=app_secrets,
                 access_token=access_token,
                 **{k: wa[k] for k in ("graph_url", "api_version", "messages_per_second",
-                                      "timeout") if k in wa},
+                                      "timeout", "waba_id") if k in wa},
             ),
             enabled_plugins=tuple(data.get("enabled_plugins", ())),
             server=server,
             security=security,
             store=store,
             dispatch=DispatchSettings(**data.get("dispatch", {})),
+            conversations=ConversationsSettings(**data.get("conversations", {})),
             logging=LoggingSettings(**data.get("logging", {})),
+            flows=flows,
             plugins={name: dict(table) for name, table in data.get("plugins", {}).items()},
             source=source,
             base_dir=base_dir or Path.cwd(),
@@ -219,6 +254,64 @@ def _store_settings(table: Mapping[str, Any], env: Mapping[str, str], base_dir: 
                                      "or rediss://"]
         table["url"] = url
     return StoreSettings(**table), []
+
+
+RESERVED_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+def _flows_settings(table: Mapping[str, Any] | None, resolver: SecretResolver, webhook_path: str
+                    ) -> tuple[FlowsSettings | None, list[str]]:
+    """``[flows]`` with its secrets resolved and, when secrets are required, the private key
+    loaded and checked, so a key that cannot be used stops ``serve`` and ``check`` at once."""
+    if table is None:
+        return None, []
+    problems: list[str] = []
+    path = table.get("path", "/flows")
+    if path == webhook_path:
+        problems.append(f"flows.path: {path} is the webhook's path (server.path); give the "
+                        f"Flows endpoint a path of its own")
+    elif path in RESERVED_PATHS:
+        problems.append(f"flows.path: {path} is one of botkit's own paths "
+                        f"({', '.join(RESERVED_PATHS)})")
+    before = len(resolver.problems)
+    pem = resolver.resolve(table["private_key"], "flows.private_key")
+    passphrase = resolver.resolve(table.get("passphrase"), "flows.passphrase")
+    settings = FlowsSettings(private_key=_pem_text(pem or ""), passphrase=passphrase, path=path,
+                             token_ttl_seconds=table.get("token_ttl_seconds", 86400))
+    if not resolver.required or len(resolver.problems) > before or not pem:
+        return settings, problems
+    key, key_problem = _load_flows_key(settings.private_key, passphrase)
+    if key_problem:
+        problems.append(key_problem)
+    return replace(settings, key=key), problems
+
+
+def _pem_text(value: str) -> str:
+    """A PEM kept in an environment variable often has its line breaks written as ``\\n``:
+    turn those into real line breaks when the value has none."""
+    if "\n" not in value and "\\n" in value:
+        return value.replace("\\n", "\n")
+    return value
+
+
+def _load_flows_key(pem: str, passphrase: str | None) -> tuple[RSAPrivateKey | None, str | None]:
+    """The key, or the problem naming the setting to fix; never the key nor the passphrase."""
+    # Imported here: only a bot with [flows] pays for it, and botkit.flows never imports
+    # settings, so there is no cycle.
+    from botkit.flows.keys import (
+        FlowKeyError,
+        PassphraseRequiredError,
+        UnexpectedPassphraseError,
+        WrongPassphraseError,
+        load_private_key,
+    )
+
+    try:
+        return load_private_key(pem, passphrase), None
+    except (PassphraseRequiredError, WrongPassphraseError, UnexpectedPassphraseError) as exc:
+        return None, f"flows.passphrase: {exc}"
+    except FlowKeyError as exc:
+        return None, f"flows.private_key: {exc}"
 
 
 def _network_settings(data: Mapping[str, Any], base_dir: Path

@@ -124,8 +124,8 @@ class Reminder:
         conv.send("are you still there?")
 
 
-async def test_a_timer_fires_once_for_its_plugin_and_can_be_replaced_or_cancelled(
-        botkit_runner_factory, fake_graph):
+async def test_hook_timer_fired(botkit_runner_factory, fake_graph):
+    """A timer fires once for its plugin only, and can be replaced or cancelled."""
     clock, reminder, other = ManualClock(), Reminder(), Reminder()
     bot = await botkit_runner_factory(
         enabled_plugins=["reminder", "other"],
@@ -177,7 +177,8 @@ class Desk:
         self.ended.append(handoff.by or "")
 
 
-async def test_a_handoff_silences_the_bot_until_it_is_resumed(botkit_runner_factory, fake_graph):
+async def test_hook_handoff_ended(botkit_runner_factory, fake_graph):
+    """A plugin's handoff silences the bot until an operator resumes it from the CLI."""
     from click.testing import CliRunner
 
     from botkit.cli.main import cli
@@ -216,8 +217,8 @@ async def test_a_handoff_silences_the_bot_until_it_is_resumed(botkit_runner_fact
     assert texts(fake_graph)[-1] == "bot says: back?"
 
 
-async def test_a_reply_from_the_business_app_hands_the_conversation_over(
-        botkit_runner_factory, fake_graph):
+async def test_hook_handoff_started(botkit_runner_factory, fake_graph):
+    """A reply from the WhatsApp Business app hands the conversation to a person."""
     desk = Desk()
     bot = await botkit_runner_factory(enabled_plugins=["desk"], extra_plugins={"desk": desk},
                                       whatsapp={"graph_url": fake_graph.url})

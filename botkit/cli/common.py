@@ -50,3 +50,10 @@ def fail(problem: BotkitError | str, code: int = EXIT_UNUSABLE) -> NoReturn:
 def not_found(what: str) -> NoReturn:
     """End a command whose subject does not exist (exit 1)."""
     fail(what, EXIT_FAILED)
+
+
+def log_secrets(settings: Settings) -> list[str]:
+    """Every secret of the core's settings, for the log masking (plugins add their own)."""
+    wa = settings.whatsapp
+    flows = [settings.flows.passphrase or ""] if settings.flows else []
+    return [wa.verify_token, *wa.app_secrets, wa.access_token or "", *flows]

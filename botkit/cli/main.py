@@ -11,9 +11,10 @@ import click
 
 from botkit import __name__ as package_name
 from botkit._logging import configure
-from botkit.cli.common import EXIT_FAILED, config_option, fail, load_settings
+from botkit.cli.common import EXIT_FAILED, config_option, fail, load_settings, log_secrets
 from botkit.cli.conversations import register_conversation_commands
 from botkit.cli.events import register_event_commands
+from botkit.cli.flows import register_flows_command
 from botkit.cli.meta import register_meta_commands
 from botkit.cli.tools import register_tool_commands
 from botkit.cli.worker import register_worker_command
@@ -75,7 +76,7 @@ def serve(config_path: str | None, bind: str | None) -> None:
             fail(SettingsError([f"--bind: expected HOST:PORT, got {bind!r}"]))
         settings = replace(settings, server=replace(settings.server, host=host.strip("[]"),
                                                     port=int(port)))
-    configure(settings.logging.level, settings.logging.format, _secrets(settings))
+    configure(settings.logging.level, settings.logging.format, log_secrets(settings))
     try:
         app = create_app(settings)
     except BotkitError as exc:
@@ -144,14 +145,10 @@ def validate(file: Path) -> None:
 
 register_event_commands(cli)
 register_conversation_commands(cli)
+register_flows_command(cli)
 register_meta_commands(cli)
 register_tool_commands(cli)
 register_worker_command(cli)
-
-
-def _secrets(settings: Settings) -> list[str]:
-    wa = settings.whatsapp
-    return [wa.verify_token, *wa.app_secrets, wa.access_token or ""]
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import sys
 import click
 
 from botkit._logging import configure
-from botkit.cli.common import config_option, fail, load_settings
+from botkit.cli.common import config_option, fail, load_settings, log_secrets
 from botkit.errors import BotkitError
 
 log = logging.getLogger("botkit.worker")
@@ -25,9 +25,7 @@ def worker(config_path: str | None) -> None:
     from botkit.runtime.worker import run_worker
 
     settings = load_settings(config_path)
-    wa = settings.whatsapp
-    configure(settings.logging.level, settings.logging.format,
-              [wa.verify_token, *wa.app_secrets, wa.access_token or ""])
+    configure(settings.logging.level, settings.logging.format, log_secrets(settings))
     try:
         run_worker(settings)
     except BotkitError as exc:

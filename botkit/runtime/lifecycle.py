@@ -39,6 +39,10 @@ class Lifecycle:
         try:
             await bot.conversations.open()
             bot.open_whatsapp()
+            if bot.settings.flows is not None:
+                from botkit.flows.app import attach_flow_tokens
+
+                attach_flow_tokens(bot)
             await call_all(bot.plugins, "startup", isolate=False, bot=bot)
             if self.before_dispatch is not None:
                 await self.before_dispatch()
