@@ -17,13 +17,29 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from botkit.errors import BotkitError, PermanentError, PluginError, SettingsError, StoreError
-from botkit.events import Contact, ErrorInfo, Event, FieldEvent, Message, Status, WebhookError
+from botkit.events import (
+    Contact,
+    ErrorInfo,
+    Event,
+    FieldEvent,
+    Handoff,
+    Message,
+    Status,
+    Timer,
+    WebhookError,
+)
 from botkit.plugin_config import PluginConfig
 from botkit.replies import NO_REPLY, NoReply, Reply
 
 if TYPE_CHECKING:
     from botkit.app import create_app
     from botkit.bot import Bot
+    from botkit.conversations.conversation import Conversation
+    from botkit.conversations.outbox import WindowClosed
+    from botkit.flows.endpoint import FlowErrorNotification
+    from botkit.flows.handlers import FlowHandlers, FlowRequest, FlowResponse
+    from botkit.flows.messages import flow_completion_claims, flow_message
+    from botkit.routing import CONTINUE, CallbackData, Router, SkipHandler, filters
     from botkit.whatsapp.client import SendResult, WhatsAppClient
     from botkit.whatsapp.errors import (
         AuthError,
@@ -41,15 +57,23 @@ if TYPE_CHECKING:
 hookimpl = pluggy.HookimplMarker("botkit")
 
 __all__ = [
+    "CONTINUE",
     "NO_REPLY",
     "AuthError",
     "Bot",
     "BotkitError",
+    "CallbackData",
     "Contact",
+    "Conversation",
     "ErrorInfo",
     "Event",
     "FieldEvent",
+    "FlowErrorNotification",
+    "FlowHandlers",
+    "FlowRequest",
+    "FlowResponse",
     "GraphError",
+    "Handoff",
     "InvalidRequest",
     "Message",
     "NoReply",
@@ -62,14 +86,21 @@ __all__ = [
     "RateLimited",
     "ReEngagementRequired",
     "Reply",
+    "Router",
     "SendResult",
     "SettingsError",
+    "SkipHandler",
     "Status",
     "StoreError",
+    "Timer",
     "TransientGraphError",
     "WebhookError",
     "WhatsAppClient",
+    "WindowClosed",
     "create_app",
+    "filters",
+    "flow_completion_claims",
+    "flow_message",
     "hookimpl",
 ]
 
@@ -78,6 +109,16 @@ _LAZY = {
     "Bot": "botkit.bot",
     "WhatsAppClient": "botkit.whatsapp.client",
     "SendResult": "botkit.whatsapp.client",
+    "Conversation": "botkit.conversations.conversation",
+    "WindowClosed": "botkit.conversations.outbox",
+    "FlowErrorNotification": "botkit.flows.endpoint",
+    "FlowHandlers": "botkit.flows.handlers",
+    "FlowRequest": "botkit.flows.handlers",
+    "FlowResponse": "botkit.flows.handlers",
+    "flow_message": "botkit.flows.messages",
+    "flow_completion_claims": "botkit.flows.messages",
+    **{name: "botkit.routing" for name in (
+        "CONTINUE", "CallbackData", "Router", "SkipHandler", "filters")},
     **{name: "botkit.whatsapp.errors" for name in (
         "AuthError", "GraphError", "InvalidRequest", "OutcomeUnknown", "PairRateLimited",
         "PermanentGraphError", "RateLimited", "ReEngagementRequired", "TransientGraphError")},

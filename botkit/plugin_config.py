@@ -87,7 +87,9 @@ def _resolve_secrets(data: Any, schema: Mapping[str, Any], path: str,
             sub = properties.get(key)
             if not isinstance(sub, Mapping):
                 continue
-            if sub.get(SECRET_KEYWORD) is True and _is_reference(value):
+            if sub.get(SECRET_KEYWORD) is True and (isinstance(value, str)
+                                                    or _is_reference(value)):
+                # Literal strings too: they are masked in logs like resolved ones.
                 data[key] = resolver.resolve(value, f"{path}.{key}") or ""
             else:
                 _resolve_secrets(value, sub, f"{path}.{key}", resolver)
@@ -116,8 +118,3 @@ def fill_defaults(data: Any, schema: Mapping[str, Any]) -> None:
         for item in data:
             fill_defaults(item, schema["items"])
 
-
-def secret_properties(schema: Mapping[str, Any]) -> list[str]:
-    """Top-level property names a schema marks as secrets (for documentation and checks)."""
-    return sorted(key for key, sub in schema.get("properties", {}).items()
-                  if isinstance(sub, Mapping) and sub.get(SECRET_KEYWORD) is True)

@@ -37,6 +37,3 @@ class PluginSet:
     def implementing(self, hook_name: str) -> list[str]:
         """Enabled plugins implementing ``hook_name``, in call order."""
         return [name for name in self.names if (hook_name, name) in self._impls]
-
-    def hooks_of(self, plugin_name: str) -> list[str]:
-        return sorted(hook for hook, name in self._impls if name == plugin_name)

@@ -77,15 +77,13 @@ def _is_spec(obj: Any) -> bool:
     return callable(obj) and hasattr(obj, "botkit_spec")
 
 
-def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None, *,
-                 env: Mapping[str, str] | None = None) -> PluginSet:
+def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None) -> PluginSet:
     """Load and register the enabled plugins; report every problem together.
 
     ``extra`` maps names to plugin objects that are not installed as packages (tests, apps).
-    Each plugin's table is validated, its secrets resolved (from ``env``, by default the
-    process environment) and its defaults filled in: see :mod:`botkit.plugin_config`.
+    Each plugin's table is validated, its secrets resolved (from the settings' environment)
+    and its defaults filled in: see :mod:`botkit.plugin_config`.
     """
-    env = settings.env if env is None else env
     extra = dict(extra or {})
     entry_points = {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
     manager = pluggy.PluginManager("botkit")
@@ -99,7 +97,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None, *,
             plugin = _load_entry_point(name, entry_points, extra, found)
             if plugin is None:
                 continue
-        config, problems, values = _config(name, plugin, settings, env)
+        config, problems, values = _config(name, plugin, settings)
         found.extend(problems)
         secrets.extend(values)
         configs[name] = PluginConfig(config)
@@ -135,7 +133,7 @@ def _load_entry_point(name: str, entry_points: dict, extra: Mapping[str, Any],
         return None
 
 
-def _config(name: str, plugin: Any, settings: Settings, env: Mapping[str, str]
+def _config(name: str, plugin: Any, settings: Settings
             ) -> tuple[dict[str, Any], list[str], list[str]]:
     """The plugin's prepared table, its problems and the secret values it resolved."""
     table = settings.plugin_config(name)
@@ -149,5 +147,5 @@ def _config(name: str, plugin: Any, settings: Settings, env: Mapping[str, str]
         except SchemaError as exc:
             raise PluginError(f"plugin {name!r} ships an invalid settings schema: "
                               f"{exc.message}") from None
-    return prepare_config(name, table, schema, env=env, base_dir=settings.base_dir,
+    return prepare_config(name, table, schema, env=settings.env, base_dir=settings.base_dir,
                           resolve_secrets=settings.secrets_resolved)

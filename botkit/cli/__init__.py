@@ -7,6 +7,6 @@ with one ``error:`` line).
 
 from __future__ import annotations
 
-from botkit.cli.common import config_option, fail, load_settings
+from botkit.cli.common import config_option, fail, load_settings, plugin_config
 
-__all__ = ["config_option", "fail", "load_settings"]
+__all__ = ["config_option", "fail", "load_settings", "plugin_config"]

@@ -21,6 +21,7 @@ from typing import NoReturn
 import click
 
 from botkit.errors import BotkitError, SettingsError
+from botkit.plugin_config import PluginConfig
 from botkit.settings import CONFIG_ENV, Settings
 
 EXIT_FAILED = 1
@@ -57,3 +58,18 @@ def log_secrets(settings: Settings) -> list[str]:
     wa = settings.whatsapp
     flows = [settings.flows.passphrase or ""] if settings.flows else []
     return [wa.verify_token, *wa.app_secrets, wa.access_token or "", *flows]
+
+
+def plugin_config(settings: Settings, name: str) -> PluginConfig:
+    """``[plugins.<name>]`` as ``bot.config(name)`` gives it, for a plugin's command run without
+    the bot (with ``load_settings(..., secrets=False)`` its secrets may stay empty)."""
+    from botkit.plugins import load_plugins
+
+    try:
+        plugins = load_plugins(settings)
+    except BotkitError as exc:
+        fail(exc)
+    if name not in plugins.configs:
+        fail(SettingsError([f"enabled_plugins: plugin {name!r} is not enabled "
+                            f"(enabled: {', '.join(plugins.names) or 'none'})"]))
+    return plugins.configs[name]

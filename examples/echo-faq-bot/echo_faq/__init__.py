@@ -6,23 +6,26 @@ answer with two buttons, "That helped" and "Other questions".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from botkit import Message, hookimpl
+from botkit import Message, Reply, hookimpl
 
 from .faq import HELPFUL_PREFIX, MENU_BUTTON_ID, ROW_PREFIX, Faq
+
+if TYPE_CHECKING:
+    from botkit import Bot
 
 PLUGIN = "echo-faq"
 THANKS = "Glad it helped! Type menu whenever you have another question."
 
 
 @hookimpl
-def startup(bot) -> None:
-    bot.state[PLUGIN] = Faq.from_table(bot.config(PLUGIN))
+def startup(bot: Bot) -> None:
+    bot.state[PLUGIN] = Faq.from_config(bot.config(PLUGIN))
 
 
 @hookimpl
-def reply_for_message(bot, message: Message) -> str | dict[str, Any] | None:
+def reply_for_message(bot: Bot, message: Message) -> Reply | None:
     faq: Faq = bot.state[PLUGIN]
     name = message.contact.name if message.contact and message.contact.name else "there"
     if message.type == "request_welcome":
@@ -36,7 +39,7 @@ def reply_for_message(bot, message: Message) -> str | dict[str, Any] | None:
     return faq.echo_prefix + message.text if faq.echo else None
 
 
-def _choice(faq: Faq, reply_id: str | None, name: str) -> str | dict[str, Any] | None:
+def _choice(faq: Faq, reply_id: str | None, name: str) -> Reply | None:
     """What a tapped list row or reply button leads to."""
     if reply_id == MENU_BUTTON_ID:
         return faq.menu(name)

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from botkit import SettingsError
+
 ROW_PREFIX = "faq:"
 HELPFUL_PREFIX = "helpful:"
 MENU_BUTTON_ID = "menu"
@@ -21,33 +23,36 @@ class Question:
 
 @dataclass(frozen=True)
 class Faq:
-    """The validated [plugins.echo-faq] table."""
+    """The [plugins.echo-faq] table, typed; botkit has checked it against the schema and filled
+    in the defaults."""
 
     questions: tuple[Question, ...]
-    greeting: str = "Hi {name}! Pick a question and I'll answer right away."
-    menu_words: frozenset[str] = frozenset({"menu", "faq", "help"})
-    echo: bool = True
-    echo_prefix: str = "You said: "
+    greeting: str
+    menu_words: frozenset[str]
+    echo: bool
+    echo_prefix: str
 
     @classmethod
-    def from_table(cls, table: Mapping[str, Any]) -> Faq:
-        """The schema checked each value; what it cannot check (unique ids) is checked here."""
+    def from_config(cls, config: Mapping[str, Any]) -> Faq:
+        """From ``bot.config("echo-faq")``; what the schema cannot check (unique ids) is checked
+        here and raised as :class:`botkit.SettingsError`."""
         questions = tuple(Question(q["id"], q["title"], q.get("description"), q["answer"])
-                          for q in table["faq"])
+                          for q in config["faq"])
         seen: set[str] = set()
+        problems = []
         for index, question in enumerate(questions):
             if question.id in seen:
-                raise ValueError(f"plugins.echo-faq.faq[{index}].id: {question.id!r} is used "
-                                 "by an earlier question")
+                problems.append(f"plugins.echo-faq.faq[{index}].id: {question.id!r} is used "
+                                "by an earlier question")
             seen.add(question.id)
-        words = table.get("menu_words")
+        if problems:
+            raise SettingsError(problems)
         return cls(
             questions=questions,
-            greeting=table.get("greeting", cls.greeting),
-            menu_words=frozenset(w.lower() for w in words) if words is not None
-            else cls.menu_words,
-            echo=table.get("echo", cls.echo),
-            echo_prefix=table.get("echo_prefix", cls.echo_prefix),
+            greeting=str(config["greeting"]),
+            menu_words=frozenset(word.lower() for word in config["menu_words"]),
+            echo=bool(config["echo"]),
+            echo_prefix=str(config["echo_prefix"]),
         )
 
     def question(self, reply_id: str | None, prefix: str) -> Question | None:
@@ -61,7 +66,7 @@ class Faq:
         """The list message: one row per question."""
         rows = []
         for q in self.questions:
-            row = {"id": ROW_PREFIX + q.id, "title": q.title}
+            row: dict[str, str] = {"id": ROW_PREFIX + q.id, "title": q.title}
             if q.description:
                 row["description"] = q.description
             rows.append(row)

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from botkit import SettingsError
-from botkit.plugins import load_plugins
-from botkit.settings import Settings
-from botkit.testing import list_rows, make_settings, reply_buttons, reply_text
+from botkit.cli import load_settings
+from botkit.testing import BotRunner, list_rows, make_settings, reply_buttons, reply_text
 from botkit.testing.payloads import request_welcome_message
 
 SETTINGS_FILE = Path(__file__).resolve().parents[1] / "botkit.toml"
@@ -70,28 +69,30 @@ async def test_an_unknown_row_is_left_alone(chat):
     assert await chat.replies() == []
 
 
-def test_the_settings_file_is_valid():
-    settings = Settings.from_file(SETTINGS_FILE, env={"WHATSAPP_VERIFY_TOKEN": "t",
-                                                      "WHATSAPP_APP_SECRET": "s"})
-    assert load_plugins(settings).names == ("echo-faq",)
+def test_the_settings_file_is_valid(monkeypatch):
+    monkeypatch.setenv("WHATSAPP_VERIFY_TOKEN", "t")
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "s")
+    bot = BotRunner(load_settings(str(SETTINGS_FILE))).bot  # built as `botkit serve` would
+    config = bot.config("echo-faq")
+    assert config["menu_words"] == tuple(TABLE["menu_words"])
+    assert config["echo"] is True  # not in the file: the schema's default
 
 
 def test_whatsapp_limits_are_checked_at_start(tmp_path):
     too_long = {"id": "x", "title": "A row title over 24 characters", "answer": "a"}
     table = {"faq": [too_long] + [{"id": f"q{i}", "title": "t", "answer": "a"} for i in range(10)]}
     with pytest.raises(SettingsError) as problems:
-        load_plugins(make_settings(tmp_path, enabled_plugins=["echo-faq"],
-                                   plugins={"echo-faq": table}))
+        BotRunner(make_settings(tmp_path, enabled_plugins=["echo-faq"],
+                                plugins={"echo-faq": table}))
     assert "plugins.echo-faq.faq" in str(problems.value)
     assert "plugins.echo-faq.faq[0].title" in str(problems.value)
 
 
-async def test_question_ids_must_be_unique(tmp_path):
-    from botkit.testing import BotRunner
-
+async def test_question_ids_must_be_unique(tmp_path, caplog):
     table = {"faq": [{"id": "a", "title": "t", "answer": "a"},
                      {"id": "a", "title": "u", "answer": "b"}]}
     runner = BotRunner(make_settings(tmp_path, enabled_plugins=["echo-faq"],
                                      plugins={"echo-faq": table}))
     with pytest.raises(RuntimeError, match="failed to start"):
         await runner.__aenter__()
+    assert "plugins.echo-faq.faq[1].id: 'a' is used by an earlier question" in caplog.text

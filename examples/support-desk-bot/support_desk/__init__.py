@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from botkit import Message, PermanentError, hookimpl
+from botkit import Message, PermanentError, Reply, hookimpl
 
 from . import agents
 from .desk import Desk, Handoff
 
+if TYPE_CHECKING:
+    import click
+
+    from botkit import Bot
+
 PLUGIN = "handoff"
-DEFAULTS = {
-    "triggers": ["agent", "human", "person"],
-    "handoff_reply": "I'm passing you to a member of our team. They will answer right here.",
-    "closing_reply": "Our team has closed this conversation. Write any time and I'll help again.",
-    "seen_emoji": "\N{EYES}",
-    "path": "botkit-data/handoff.db",
-}
 WORD = re.compile(r"\w+")
 TEXT_LIMIT = 4096
 
@@ -41,31 +41,39 @@ class Support:
     seen_emoji: str
     desk: Desk
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], desk: Desk) -> Support:
+        """From ``bot.config("handoff")``: checked against the schema, defaults filled in."""
+        return cls(
+            agents=frozenset(config["agents"]),
+            triggers=frozenset(trigger.lower() for trigger in config["triggers"]),
+            handoff_reply=str(config["handoff_reply"]),
+            closing_reply=str(config["closing_reply"]),
+            seen_emoji=str(config["seen_emoji"]),
+            desk=desk,
+        )
+
     def asks_for_person(self, message: Message) -> bool:
         words = set(WORD.findall((message.text or "").lower()))
         return message.type == "text" and bool(words & self.triggers)
 
 
 @hookimpl
-async def startup(bot) -> None:
-    table = {**DEFAULTS, **bot.config(PLUGIN)}
-    desk = await asyncio.to_thread(Desk(table["path"]).open)
-    bot.state[PLUGIN] = Support(
-        agents=frozenset(table["agents"]),
-        triggers=frozenset(t.lower() for t in table["triggers"]),
-        handoff_reply=table["handoff_reply"], closing_reply=table["closing_reply"],
-        seen_emoji=table["seen_emoji"], desk=desk)
+async def startup(bot: Bot) -> None:
+    config = bot.config(PLUGIN)
+    desk = await asyncio.to_thread(Desk(Path(config["path"])).open)
+    bot.state[PLUGIN] = Support.from_config(config, desk)
 
 
 @hookimpl
-async def shutdown(bot) -> None:
+async def shutdown(bot: Bot) -> None:
     support: Support | None = bot.state.pop(PLUGIN, None)
     if support is not None:
         await asyncio.to_thread(support.desk.close)
 
 
 @hookimpl
-async def reply_for_message(bot, message: Message) -> str | dict[str, Any] | None:
+async def reply_for_message(bot: Bot, message: Message) -> Reply | None:
     """Decided from the desk as it was before this message: the same answer on every retry."""
     support: Support = bot.state[PLUGIN]
     customer = message.sender
@@ -83,7 +91,7 @@ async def reply_for_message(bot, message: Message) -> str | dict[str, Any] | Non
 
 
 @hookimpl
-async def message_received(bot, message: Message) -> None:
+async def message_received(bot: Bot, message: Message) -> None:
     """Open hand-offs, bring customers' messages to the agents, carry out agents' commands."""
     support: Support = bot.state[PLUGIN]
     customer = message.sender
@@ -105,7 +113,7 @@ async def message_received(bot, message: Message) -> None:
 
 
 @hookimpl
-def register_commands(cli) -> None:
+def register_commands(cli: click.Group) -> None:
     from .cli import handoffs
 
     cli.add_command(handoffs)
@@ -134,7 +142,7 @@ def _still_ours(handoff: Handoff | None, message: Message) -> bool:
     return handoff is not None and (handoff.is_open or handoff.closed_by == message.id)
 
 
-async def _carry_out(bot, support: Support, message: Message) -> None:
+async def _carry_out(bot: Bot, support: Support, message: Message) -> None:
     command = agents.parse(message.text)
     if command.action not in ("relay", "done"):
         return
@@ -149,11 +157,13 @@ async def _carry_out(bot, support: Support, message: Message) -> None:
     await _send_once(bot, support.desk, message, command.customer, support.closing_reply)
 
 
-async def _send_once(bot, desk: Desk, message: Message, to: str, text: str) -> None:
+async def _send_once(bot: Bot, desk: Desk, message: Message, to: str, text: str) -> None:
     """Send ``text`` to ``to`` for ``message`` unless an earlier attempt already did."""
     if await asyncio.to_thread(desk.relayed, message.id, to):
         return
     if bot.whatsapp is None:
         raise PermanentError("handoff needs whatsapp.access_token to reach agents and customers")
+    if message.phone_number_id is None:
+        raise PermanentError(f"message {message.id} names no business number to answer from")
     await bot.whatsapp.send_text(message.phone_number_id, to, text[:TEXT_LIMIT])
     await asyncio.to_thread(desk.note_relayed, message.id, to)

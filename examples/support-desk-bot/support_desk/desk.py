@@ -8,6 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS handoffs (
@@ -63,7 +64,7 @@ class Desk:
             self._conn.close()
             self._conn = None
 
-    def _run(self, sql: str, *args: object) -> list[tuple]:
+    def _run(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
         if self._conn is None:
             raise RuntimeError(f"the hand-off desk {self.path} is not open")
         with self._lock:

@@ -7,11 +7,14 @@ import json
 import time
 from pathlib import Path
 
+import click
 import pytest
 from botkit_crm_sync import ContactBook
 from click.testing import CliRunner
+from support_desk import register_commands
 
-from botkit.cli.main import cli
+from botkit.cli import load_settings
+from botkit.testing import BotRunner
 
 SETTINGS_FILE = Path(__file__).resolve().parents[1] / "botkit.toml"
 AGENT = "15550100200"
@@ -98,6 +101,14 @@ async def test_the_customer_is_in_the_contact_book_and_statuses_are_logged(chats
     assert any("wamid.REPLY1" in json.loads(line).values() for line in lines)
 
 
+@click.group()
+def cli() -> None:
+    """The command line handoff adds its commands to (``botkit`` itself in real use)."""
+
+
+register_commands(cli)
+
+
 async def test_botkit_handoffs_lists_the_open_conversations(chats):
     customer, _ = chats
     await customer.send_text("I need a human")
@@ -109,9 +120,10 @@ async def test_botkit_handoffs_lists_the_open_conversations(chats):
     assert (row["customer"], row["name"]) == ("15557654321", "Priya Raman")
 
 
-def test_the_settings_file_is_valid():
-    from botkit.plugins import load_plugins
-    from botkit.settings import Settings
-
-    plugins = load_plugins(Settings.from_file(SETTINGS_FILE, env=SECRETS))
-    assert plugins.names == ("handoff", "auto-reply", "crm-sync", "status-logger")
+def test_the_settings_file_is_valid(monkeypatch):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    bot = BotRunner(load_settings(str(SETTINGS_FILE))).bot  # built as `botkit serve` would
+    assert bot.settings.enabled_plugins == ("handoff", "auto-reply", "crm-sync", "status-logger")
+    assert bot.config("handoff")["agents"] == (AGENT,)
+    assert bot.config("status-logger")["path"] == "botkit-data/statuses.jsonl"

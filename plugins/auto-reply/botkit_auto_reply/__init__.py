@@ -3,16 +3,16 @@ reply, an away message outside business hours, and read receipts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from botkit import Message, hookimpl
+from botkit import Message, Reply, hookimpl
 
 from .read_receipts import ReadReceipts
 from .responder import choose_reply
 from .settings import PLUGIN, AutoReplySettings, load_settings
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    from botkit import Bot
 
 __all__ = ["AutoReplySettings", "choose_reply", "load_settings"]
 
@@ -34,18 +34,21 @@ def shutdown(bot: Bot) -> None:
 
 
 @hookimpl
-async def reply_for_message(bot: Bot, message: Message) -> str | dict[str, Any] | None:
+async def reply_for_message(bot: Bot, message: Message) -> Reply | None:
     """The reply from the rules. botkit sends it before any plugin's ``message_received``
     runs, so the typing indicator is shown from here, where it still comes first."""
     settings: AutoReplySettings = bot.state[SETTINGS]
     reply = choose_reply(settings, message, bot.clock())
     if reply is not None and settings.typing_indicator:
-        await bot.state[RECEIPTS].show_typing(bot, message)
+        receipts: ReadReceipts = bot.state[RECEIPTS]
+        await receipts.show_typing(bot, message)
     return reply
 
 
 @hookimpl
 async def message_received(bot: Bot, message: Message) -> None:
     """Blue ticks, unless the typing indicator already marked the message read."""
-    if bot.state[SETTINGS].mark_read:
-        await bot.state[RECEIPTS].mark_read(bot, message)
+    settings: AutoReplySettings = bot.state[SETTINGS]
+    if settings.mark_read:
+        receipts: ReadReceipts = bot.state[RECEIPTS]
+        await receipts.mark_read(bot, message)

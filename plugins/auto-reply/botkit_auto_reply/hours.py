@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WORKDAYS = DAYS[:5]
 
 
 @dataclass(frozen=True)
@@ -39,9 +38,10 @@ class BusinessHours:
 
 
 def parse_hours(table: Mapping[str, Any], where: str) -> BusinessHours:
-    """:class:`BusinessHours` from the settings table; ``ValueError`` names what is wrong."""
+    """:class:`BusinessHours` from the ``business_hours`` table as ``bot.config()`` gives it
+    (checked against the schema, ``days`` filled in); ``ValueError`` names what is wrong."""
     problems = []
-    zone = None
+    zone: ZoneInfo | None = None
     try:
         zone = ZoneInfo(table["timezone"])
     except (ZoneInfoNotFoundError, ValueError):
@@ -54,7 +54,7 @@ def parse_hours(table: Mapping[str, Any], where: str) -> BusinessHours:
     if problems:
         raise ValueError("\n".join(problems))
     assert zone is not None
-    days = frozenset(DAYS.index(day) for day in table.get("days", WORKDAYS))
+    days = frozenset(DAYS.index(day) for day in table["days"])
     return BusinessHours(zone=zone, days=days, opens=opens, closes=closes)
 
 

@@ -6,11 +6,10 @@ import logging
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from botkit import Message, PermanentError
-from botkit.whatsapp.errors import GraphError
+from botkit import GraphError, Message, PermanentError
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    from botkit import Bot, WhatsAppClient
 
 log = logging.getLogger("botkit.auto-reply")
 
@@ -25,10 +24,12 @@ class ReadReceipts:
 
     async def show_typing(self, bot: Bot, message: Message) -> None:
         """Typing indicator before a reply; never stops the reply when it fails."""
-        if not _can_mark(bot, message):
+        target = _markable(bot, message)
+        if target is None:
             return
+        client, phone_number_id = target
         try:
-            await bot.whatsapp.mark_read(message.phone_number_id, message.id, typing=True)
+            await client.mark_read(phone_number_id, message.id, typing=True)
         except GraphError as exc:
             log.warning("typing indicator for %s failed: %s", message.id, exc)
             return
@@ -37,10 +38,12 @@ class ReadReceipts:
     async def mark_read(self, bot: Bot, message: Message) -> None:
         """Blue ticks for ``message``. Transient Graph errors propagate (botkit retries this
         plugin); permanent ones become :class:`botkit.PermanentError`."""
-        if not _can_mark(bot, message) or message.key in self._marked:
+        target = _markable(bot, message)
+        if target is None or message.key in self._marked:
             return
+        client, phone_number_id = target
         try:
-            await bot.whatsapp.mark_read(message.phone_number_id, message.id)
+            await client.mark_read(phone_number_id, message.id)
         except GraphError as exc:
             if exc.retryable:
                 raise
@@ -53,7 +56,11 @@ class ReadReceipts:
             self._marked.popitem(last=False)
 
 
-def _can_mark(bot: Bot, message: Message) -> bool:
-    """Only a customer's own message with an id can be marked read, and only with a client."""
-    return (bot.whatsapp is not None and message.phone_number_id is not None
-            and message.type != "system" and "id" in message.raw)
+def _markable(bot: Bot, message: Message) -> tuple[WhatsAppClient, str] | None:
+    """The client and business number to mark ``message`` read with, or ``None``: only a
+    customer's own message with an id can be marked, and only with a client."""
+    if bot.whatsapp is None or message.phone_number_id is None:
+        return None
+    if message.type == "system" or "id" not in message.raw:
+        return None
+    return bot.whatsapp, message.phone_number_id

@@ -12,8 +12,12 @@ PLACEHOLDERS = ("name", "text", "wa_id", "business_number")
 TEXT_LIMIT = 4096  # the Cloud API refuses longer text bodies
 
 
-class Reply:
-    """A reply text or a Cloud API message object whose strings may hold placeholders."""
+class ReplyTemplate:
+    """A reply text or a Cloud API message object whose strings may hold placeholders.
+
+    ``value`` comes from ``bot.config()``: a string, or a read-only mapping whose lists are
+    tuples. :meth:`render` turns it back into plain JSON-ready values.
+    """
 
     def __init__(self, value: str | Mapping[str, Any], where: str) -> None:
         problems = _object_problems(value, where) if isinstance(value, Mapping) else []
@@ -29,7 +33,7 @@ class Reply:
         if isinstance(self.value, str):
             text = self.value.format_map(values).strip()
             return text[:TEXT_LIMIT] or None
-        return _fill(self.value, values)
+        return {key: _fill(inner, values) for key, inner in self.value.items()}
 
 
 def placeholder_values(message: Message) -> dict[str, str]:
@@ -63,27 +67,28 @@ def placeholder_problems(text: str) -> list[str]:
 
 def _object_problems(value: Mapping[str, Any], where: str) -> list[str]:
     kind = value.get("type")
-    if not isinstance(value.get(kind), Mapping):
+    if not isinstance(kind, str) or not isinstance(value.get(kind), Mapping):
         return [f"{where}: a reply of type {kind!r} needs a table under the key {kind!r}"]
     return []
 
 
-def _strings(value: Any, path: str) -> list[tuple[str, str]]:
+def _strings(value: object, path: str) -> list[tuple[str, str]]:
     """Every string inside a reply, with its settings path."""
     if isinstance(value, str):
         return [(path, value)]
     if isinstance(value, Mapping):
         return [item for key, inner in value.items() for item in _strings(inner, f"{path}.{key}")]
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [item for i, inner in enumerate(value) for item in _strings(inner, f"{path}[{i}]")]
     return []
 
 
-def _fill(value: Any, values: Mapping[str, str]) -> Any:
+def _fill(value: object, values: Mapping[str, str]) -> object:
+    """``value`` with placeholders filled in, as plain dicts and lists (ready to send)."""
     if isinstance(value, str):
         return value.format_map(values)
     if isinstance(value, Mapping):
         return {key: _fill(inner, values) for key, inner in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_fill(inner, values) for inner in value]
     return value

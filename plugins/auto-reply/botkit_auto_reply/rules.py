@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from botkit import Message
 
-from .replies import Reply
+from .replies import ReplyTemplate
 
 # Messages that are not a customer talking to the business: they get no reply unless a rule
 # names their type.
@@ -21,7 +21,7 @@ class Rule:
     """Fires when any trigger matches; ``types``, when set, also limits the message types."""
 
     name: str
-    reply: Reply
+    reply: ReplyTemplate
     keywords: tuple[re.Pattern[str], ...] = ()
     exact: frozenset[str] = frozenset()
     patterns: tuple[re.Pattern[str], ...] = ()
@@ -66,29 +66,30 @@ class Rule:
 
 
 def compile_rule(table: Mapping[str, Any], where: str) -> Rule:
-    """A :class:`Rule` from its settings table; ``ValueError`` lists every problem."""
-    case_sensitive = bool(table.get("case_sensitive", False))
+    """A :class:`Rule` from its table as ``bot.config()`` gives it (checked against the schema,
+    ``case_sensitive`` filled in); ``ValueError`` lists every problem."""
+    case_sensitive = bool(table["case_sensitive"])
     flags = 0 if case_sensitive else re.IGNORECASE
     problems = [f"{where}.{key}[{i}]: {text!r} is blank"
                 for key in ("keywords", "exact") for i, text in enumerate(table.get(key, ()))
                 if not text.strip()]
-    patterns = []
+    patterns: list[re.Pattern[str]] = []
     for i, source in enumerate(table.get("regex", ())):
         try:
             patterns.append(re.compile(source, flags))
         except re.error as exc:
             problems.append(f"{where}.regex[{i}]: invalid regular expression {source!r}: {exc}")
-    reply = None
+    reply: ReplyTemplate | None = None
     try:
-        reply = Reply(table["reply"], f"{where}.reply")
+        reply = ReplyTemplate(table["reply"], f"{where}.reply")
     except ValueError as exc:
         problems.append(str(exc))
     if problems:
         raise ValueError("\n".join(problems))
     assert reply is not None
-    fold = (lambda s: s) if case_sensitive else str.casefold
+    fold: Callable[[str], str] = str if case_sensitive else str.casefold
     return Rule(
-        name=table.get("name") or where,
+        name=str(table.get("name") or where),
         reply=reply,
         keywords=tuple(keyword_pattern(k, flags) for k in table.get("keywords", ())),
         exact=frozenset(fold(text.strip()) for text in table.get("exact", ())),

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from botkit import PluginConfig
+from botkit.testing import BotRunner, make_settings
+
 SHARED = Path(os.environ.get("BOTKIT_SHARED_DIR")
               or Path(__file__).resolve().parents[3].parent / "shared")
 PAYLOADS = SHARED / "whatsapp" / "payloads"
@@ -23,13 +26,17 @@ class Payloads:
     def load(self, name: str) -> dict[str, Any]:
         return json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
 
-    def text(self, body: str, n: int = 1, *, name: str | None = "Priya Raman") -> dict[str, Any]:
-        """message_text.json with another body, a message id of its own and a profile name."""
+    def text(self, body: str, n: int = 1, *, name: str | None = "Priya Raman",
+             timestamp: float | None = None) -> dict[str, Any]:
+        """message_text.json with another body, a message id of its own, a profile name and,
+        when given, the time it was sent."""
         payload = self.load("message_text.json")
         value = payload["entry"][0]["changes"][0]["value"]
         message = value["messages"][0]
         message["text"]["body"] = body
         message["id"] = f"wamid.TEST{n:04d}"
+        if timestamp is not None:
+            message["timestamp"] = str(int(timestamp))
         if name is None:
             del value["contacts"][0]["profile"]["name"]
         else:
@@ -51,6 +58,20 @@ def payloads() -> Payloads:
 @pytest.fixture
 def payload_clock():
     return lambda: PAYLOAD_NOW
+
+
+@pytest.fixture
+def prepared(tmp_path):
+    """``prepared(table)``: the table as the plugin receives it from ``bot.config()``, checked
+    and completed by botkit itself (a :class:`botkit.SettingsError` when the schema refuses
+    it). The bot is built, not started."""
+
+    def prepare(table: dict[str, Any]) -> PluginConfig:
+        settings = make_settings(tmp_path / "prepared", enabled_plugins=["auto-reply"],
+                                 plugins={"auto-reply": table})
+        return BotRunner(settings).bot.config("auto-reply")
+
+    return prepare
 
 
 @pytest.fixture

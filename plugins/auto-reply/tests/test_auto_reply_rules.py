@@ -163,9 +163,10 @@ async def test_away_reply_outside_business_hours(start_auto_reply, fake_graph, p
     }, clock=lambda: now[0])
     for n, when in enumerate([WED_13_BERLIN, WED_18_BERLIN, SAT_12_BERLIN]):
         now[0] = when
-        await bot.post(payloads.text("hello", n))
+        await bot.post(payloads.text("hello", n, timestamp=when))  # written just now
         await bot.settle()
-    await bot.post(payloads.text("what are your hours?", 9))  # rules answer when closed too
+    # Rules answer when closed too.
+    await bot.post(payloads.text("what are your hours?", 9, timestamp=SAT_12_BERLIN))
     await bot.settle()
     assert replies(fake_graph) == [
         "Thanks, Priya Raman!",

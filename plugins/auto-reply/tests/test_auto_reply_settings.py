@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import tomllib
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from botkit_auto_reply import AutoReplySettings, load_settings
+from botkit_auto_reply import load_settings
 from botkit_auto_reply.hours import parse_hours
-from botkit_auto_reply.settings import config_schema
 from jsonschema import Draft202012Validator
 
-from botkit import SettingsError
+from botkit import PluginConfig, SettingsError
 from botkit.testing import BotRunner, make_settings
 
 BROKEN = {
@@ -30,9 +31,10 @@ BROKEN = {
 }
 
 
-def test_every_problem_is_reported_with_its_path():
+def test_every_problem_is_reported_with_its_path(prepared):
+    config = prepared(BROKEN)  # the schema accepts it: these are problems only code can see
     with pytest.raises(SettingsError) as caught:
-        load_settings(BROKEN)
+        load_settings(config)
     problems = "\n".join(caught.value.problems)
     for expected in [
         "plugins.auto-reply.default_reply: unknown placeholder {customer}",
@@ -48,10 +50,9 @@ def test_every_problem_is_reported_with_its_path():
     assert len(caught.value.problems) == 8
 
 
-def test_schema_problems_are_reported_too():
+def test_schema_problems_are_reported_by_botkit(prepared):
     with pytest.raises(SettingsError) as caught:
-        load_settings({"rules": [{"reply": "no trigger"}], "default_reply": "",
-                       "extra": True})
+        prepared({"rules": [{"reply": "no trigger"}], "default_reply": "", "extra": True})
     problems = caught.value.problems
     assert any(p.startswith("plugins.auto-reply.rules[0]:") for p in problems)
     assert any(p.startswith("plugins.auto-reply.default_reply:") for p in problems)
@@ -76,34 +77,45 @@ def test_the_core_rejects_settings_the_schema_rejects(tmp_path):
 
 
 def test_schema_is_strict_and_documented():
-    schema = config_schema()
+    text = resources.files("botkit_auto_reply").joinpath("config.schema.json").read_text("utf-8")
+    schema = json.loads(text)
     Draft202012Validator.check_schema(schema)
     assert schema["$id"].endswith("auto-reply.schema.json") and schema["title"]
-    for table in [schema, schema["$defs"]["rule"], schema["$defs"]["business_hours"]]:
+    props = schema["properties"]
+    for table in [schema, props["rules"]["items"], props["business_hours"]]:
         assert table["additionalProperties"] is False
         for name, prop in table["properties"].items():
             assert prop.get("description") or "$ref" in prop, name
-    defaults = AutoReplySettings()
-    props = schema["properties"]
-    assert props["mark_read"]["default"] is defaults.mark_read
-    assert props["typing_indicator"]["default"] is defaults.typing_indicator
-    loaded = load_settings({})
+
+
+def test_defaults_come_from_the_schema(prepared):
+    config = prepared({"rules": [{"keywords": ["hi"], "reply": "hello"}],
+                       "business_hours": {"timezone": "UTC", "open": "09:00", "close": "17:00",
+                                          "away_reply": "closed"}})
+    assert isinstance(config, PluginConfig)
+    assert (config["mark_read"], config["typing_indicator"]) == (True, False)
+    assert config["rules"][0]["case_sensitive"] is False
+    assert config["business_hours"]["days"] == ("mon", "tue", "wed", "thu", "fri")
+    loaded = load_settings(prepared({}))
     assert (loaded.mark_read, loaded.typing_indicator, loaded.rules) == (True, False, ())
+    assert loaded.default_reply is None and loaded.business_hours is None
 
 
 def at(zone: str, *args: int) -> float:
     return datetime(*args, tzinfo=ZoneInfo(zone)).timestamp()
 
 
-def test_business_hours_across_midnight_weekends_and_daylight_saving():
+def test_business_hours_across_midnight_weekends_and_daylight_saving(prepared):
     night = parse_hours({"timezone": "America/New_York", "days": ["fri"], "open": "22:00",
                          "close": "06:00", "away_reply": "x"}, "hours")
     assert night.is_open(at("America/New_York", 2026, 7, 3, 23, 0))      # Friday night
     assert night.is_open(at("America/New_York", 2026, 7, 4, 5, 59))      # Saturday early
     assert not night.is_open(at("America/New_York", 2026, 7, 4, 6, 0))
     assert not night.is_open(at("America/New_York", 2026, 7, 2, 23, 0))  # Thursday night
-    day = parse_hours({"timezone": "Europe/Berlin", "open": "09:00", "close": "17:00",
-                       "away_reply": "x"}, "hours")
+    day = load_settings(prepared({"business_hours": {
+        "timezone": "Europe/Berlin", "open": "09:00", "close": "17:00", "away_reply": "x"}})
+    ).business_hours
+    assert day is not None
     assert day.is_open(at("Europe/Berlin", 2026, 1, 14, 9, 0))   # winter (CET)
     assert day.is_open(at("Europe/Berlin", 2026, 7, 15, 16, 59))  # summer (CEST)
     assert not day.is_open(at("Europe/Berlin", 2026, 7, 15, 17, 0))
@@ -114,10 +126,10 @@ def test_business_hours_across_midnight_weekends_and_daylight_saving():
     assert not all_day.is_open(at("UTC", 2026, 7, 6, 0, 0))
 
 
-def test_the_readme_example_is_valid():
+def test_the_readme_example_is_valid(prepared):
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     [example] = [block for block in readme.split("```toml\n")[1:]
                  if "[plugins.auto-reply]" in block]
     table = tomllib.loads(example.split("```")[0])["plugins"]["auto-reply"]
-    settings = load_settings(table)
+    settings = load_settings(prepared(table))
     assert len(settings.rules) == 6 and settings.business_hours is not None

@@ -13,15 +13,15 @@ from botkit import Contact, FieldEvent, Message, hookimpl
 from .book import ContactBook
 from .crm_http import CrmClient
 from .records import ContactRecord
-from .settings import PLUGIN, CrmSyncSettings, load_settings
+from .settings import PLUGIN, CrmSyncSettings
 from .sightings import Sighting, from_contact, from_message, from_preferences
 
 if TYPE_CHECKING:
     import click
 
-    from botkit.bot import Bot
+    from botkit import Bot
 
-__all__ = ["ContactBook", "ContactRecord", "CrmClient", "CrmSyncSettings", "load_settings"]
+__all__ = ["ContactBook", "ContactRecord", "CrmClient", "CrmSyncSettings"]
 
 STATE = PLUGIN
 
@@ -55,13 +55,13 @@ class CrmSync:
 
 @hookimpl
 async def startup(bot: Bot) -> None:
-    settings = load_settings(bot.config(PLUGIN))
+    settings = CrmSyncSettings.from_config(bot.config(PLUGIN))
     book = ContactBook(settings.path)
     await asyncio.to_thread(book.open, bot.clock())
     crm = None
-    if settings.backend == "http":
+    if settings.backend == "http" and settings.url is not None:  # the schema requires url
         crm = CrmClient(settings.url, auth_header=settings.auth_header,
-                        auth_value=settings.auth_value, timeout=settings.timeout,
+                        auth_value=settings.auth, timeout=settings.timeout,
                         attempts=settings.attempts, backoff=settings.backoff)
     bot.state[STATE] = CrmSync(book, crm)
 
@@ -78,18 +78,21 @@ async def shutdown(bot: Bot) -> None:
 
 @hookimpl
 async def message_received(bot: Bot, message: Message) -> None:
-    await bot.state[STATE].record(from_message(message, bot.clock()), bot.clock())
+    sync: CrmSync = bot.state[STATE]
+    await sync.record(from_message(message, bot.clock()), bot.clock())
 
 
 @hookimpl
 async def contact_updated(bot: Bot, contact: Contact) -> None:
-    await bot.state[STATE].record(from_contact(contact), bot.clock())
+    sync: CrmSync = bot.state[STATE]
+    await sync.record(from_contact(contact), bot.clock())
 
 
 @hookimpl
 async def event_received(bot: Bot, event: FieldEvent) -> None:
+    sync: CrmSync = bot.state[STATE]
     for sighting in from_preferences(event):
-        await bot.state[STATE].record(sighting, bot.clock())
+        await sync.record(sighting, bot.clock())
 
 
 @hookimpl

@@ -11,13 +11,11 @@ from pathlib import Path
 
 import click
 
-from botkit import SettingsError
-from botkit.cli.main import config_option
-from botkit.settings import Settings
+from botkit.cli import config_option
 
 from .book import all_records
 from .records import FIELDS, ContactRecord
-from .settings import PLUGIN, load_settings
+from .settings import command_settings
 
 TABLE_COLUMNS = [
     ("CUSTOMER", "customer_id"), ("WA_ID", "wa_id"), ("NAME", "name"),
@@ -37,7 +35,7 @@ def contacts(config_path: str | None, as_json: bool, as_csv: bool, output: Path 
     """List the customers crm-sync keeps, most recently seen first."""
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
-    records = read_contacts(_book_path(config_path))
+    records = read_contacts(command_settings(config_path).path)
     if as_json:
         text = json.dumps([r.as_dict() for r in records], indent=2, ensure_ascii=False) + "\n"
     elif as_csv:
@@ -91,20 +89,13 @@ def to_csv(records: list[ContactRecord]) -> str:
     return out.getvalue()
 
 
-def _cell(value, name: str) -> str:
+def _cell(value: object, name: str) -> str:
     if value is None:
         return "-"
-    if name == "last_seen":
+    if name == "last_seen" and isinstance(value, int | float):
         return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):
         return "yes" if value else "no"
     text = " ".join(str(value).split())
     return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
 
-
-def _book_path(config_path: str | None) -> Path:
-    try:
-        settings = Settings.load(config_path, secrets=False)
-        return load_settings(settings.plugin_config(PLUGIN), resolve_auth=False).path
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None

@@ -86,10 +86,9 @@ class CrmClient:
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            return min(retry_after, MAX_RETRY_AFTER)
-        return self.backoff * 2 ** (state.attempt_number - 1)
+        if isinstance(exc, CrmUnavailable) and exc.retry_after is not None:
+            return min(exc.retry_after, MAX_RETRY_AFTER)
+        return self.backoff * 2.0 ** (state.attempt_number - 1)
 
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None

@@ -1,72 +1,57 @@
-"""The plugin's settings with the schema's defaults applied, and the CRM credential resolved
-from the environment (named in errors, never shown)."""
+"""The plugin's settings as typed values.
+
+botkit has already checked ``[plugins.crm-sync]`` against ``config.schema.json``, filled in its
+defaults and resolved the CRM credential (``auth``, a secret given as ``{ env = "NAME" }`` or
+``{ file = "path" }``, masked in botkit's logs); this module only gives the values their types.
+"""
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-
-from botkit import SettingsError
+if TYPE_CHECKING:
+    pass
 
 PLUGIN = "crm-sync"
-PREFIX = f"plugins.{PLUGIN}"
 
 
 @dataclass(frozen=True)
 class CrmSyncSettings:
-    backend: str = "sqlite"
-    path: Path = Path("botkit-data/contacts.db")
-    url: str | None = None
-    auth_header: str = "Authorization"
-    auth_env: str | None = None
-    auth_value: str | None = field(default=None, repr=False)
-    timeout: float = 10.0
-    attempts: int = 3
-    backoff: float = 0.5
+    """``[plugins.crm-sync]``; ``auth`` is kept out of ``repr`` so it cannot reach a log."""
+
+    backend: str
+    path: Path
+    url: str | None
+    auth_header: str
+    auth: str | None = field(repr=False)
+    timeout: float
+    attempts: int
+    backoff: float
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> CrmSyncSettings:
+        """From ``bot.config("crm-sync")`` (or :func:`command_settings`)."""
+        return cls(
+            backend=str(config["backend"]),
+            path=Path(config["path"]),
+            url=config.get("url"),
+            auth_header=str(config["auth_header"]),
+            auth=config.get("auth") or None,
+            timeout=float(config["timeout"]),
+            attempts=int(config["attempts"]),
+            backoff=float(config["backoff"]),
+        )
 
 
-@cache
-def config_schema() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("config.schema.json").read_text("utf-8")
-    return json.loads(text)
+def command_settings(config_path: str | None) -> CrmSyncSettings:
+    """The settings for a command that runs without the bot (``botkit contacts``), prepared by
+    botkit exactly as ``bot.config()`` is, except that secrets are not needed: an unresolved
+    ``auth`` is left empty. Settings problems end the command (exit code 2, every problem
+    listed)."""
+    from botkit.cli import load_settings, plugin_config
 
-
-def load_settings(table: Mapping[str, Any], env: Mapping[str, str] | None = None, *,
-                  resolve_auth: bool = True) -> CrmSyncSettings:
-    """``[plugins.crm-sync]`` checked against the schema; raises :class:`botkit.SettingsError`.
-
-    ``resolve_auth=False`` skips reading the CRM credential (commands that only read the book).
-    """
-    env = os.environ if env is None else env
-    validator = Draft202012Validator(config_schema())
-    problems = sorted(f"{_path(error.absolute_path)}: {error.message}"
-                      for error in validator.iter_errors(table))
-    auth_value = None
-    wants_auth = resolve_auth and table.get("backend") == "http" and table.get("auth_env")
-    if not problems and wants_auth:
-        auth_value = env.get(table["auth_env"]) or None
-        if auth_value is None:
-            problems.append(f"{PREFIX}.auth_env: environment variable {table['auth_env']} "
-                            "is not set")
-    if problems:
-        raise SettingsError(problems)
-    values = {key: table[key] for key in ("backend", "url", "auth_header", "auth_env",
-                                          "timeout", "attempts", "backoff") if key in table}
-    if "path" in table:
-        values["path"] = Path(table["path"])
-    return CrmSyncSettings(**values, auth_value=auth_value)
-
-
-def _path(parts) -> str:
-    out = PREFIX
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
+    return CrmSyncSettings.from_config(
+        plugin_config(load_settings(config_path, secrets=False), PLUGIN))

@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
-import tomllib
+from importlib import resources
 from pathlib import Path
 
 import pytest
-from botkit_crm_sync import CrmClient, load_settings
+from botkit_crm_sync import CrmClient, CrmSyncSettings
 from botkit_crm_sync.crm_http import CrmUnavailable
-from botkit_crm_sync.settings import config_schema
 
 from botkit import PermanentError, SettingsError, hookimpl
+from botkit.cli import load_settings
 from botkit.testing import BotRunner, make_settings
 
 SECRET = "Bearer crm-secret-7f3a9c"
 
 
+def secret_file(tmp_path: Path) -> dict:
+    """The credential as a settings secret: ``{ file = "..." }``."""
+    path = tmp_path / "crm-token"
+    path.write_text(SECRET + "\n")
+    return {"file": str(path)}
+
+
 def http_table(fake_crm, tmp_path, **extra) -> dict:
     return {"backend": "http", "url": fake_crm.url, "path": str(tmp_path / "contacts.db"),
-            "auth_header": "X-Api-Key", "auth_env": "CRM_TEST_KEY", "backoff": 0, **extra}
+            "auth_header": "X-Api-Key", "auth": secret_file(tmp_path), "backoff": 0, **extra}
+
+
+def prepared(tmp_path: Path, table: dict):
+    """The table as crm-sync receives it from ``bot.config()`` (the bot is built, not run)."""
+    settings = make_settings(tmp_path / "prepared", enabled_plugins=["crm-sync"],
+                             plugins={"crm-sync": table})
+    return BotRunner(settings).bot.config("crm-sync")
 
 
 class DeadLetters:
@@ -37,9 +52,8 @@ class DeadLetters:
     (1, 3),  # each failure goes back to botkit, which runs crm-sync again
 ])
 async def test_a_crm_failing_twice_ends_with_one_upsert(start_crm_sync, fake_crm, payloads,
-                                                        tmp_path, monkeypatch, caplog,
-                                                        attempts, max_attempts):
-    monkeypatch.setenv("CRM_TEST_KEY", SECRET)
+                                                        tmp_path, caplog, attempts,
+                                                        max_attempts):
     fake_crm.script = ["unavailable", "lost"]  # the second one is stored, its answer lost
     bot = await start_crm_sync(http_table(fake_crm, tmp_path, attempts=attempts),
                                dispatch={"max_attempts": max_attempts})
@@ -59,8 +73,7 @@ async def test_a_crm_failing_twice_ends_with_one_upsert(start_crm_sync, fake_crm
 
 
 async def test_every_change_is_upserted_with_its_event_key(start_crm_sync, fake_crm, payloads,
-                                                          tmp_path, monkeypatch):
-    monkeypatch.setenv("CRM_TEST_KEY", SECRET)
+                                                          tmp_path):
     fake_crm.script = ["busy"]
     bot = await start_crm_sync(http_table(fake_crm, tmp_path))
     await bot.post(payloads.text("hello", 1))
@@ -78,8 +91,7 @@ async def test_every_change_is_upserted_with_its_event_key(start_crm_sync, fake_
 
 
 async def test_a_crm_refusal_is_permanent(start_crm_sync, fake_crm, payloads, tmp_path,
-                                          monkeypatch, caplog):
-    monkeypatch.setenv("CRM_TEST_KEY", SECRET)
+                                          caplog):
     fake_crm.script = ["reject"]
     failures = DeadLetters()
     bot = await start_crm_sync(
@@ -98,35 +110,34 @@ async def test_a_crm_refusal_is_permanent(start_crm_sync, fake_crm, payloads, tm
     assert SECRET not in caplog.text and SECRET not in error
 
 
-async def test_the_server_refuses_to_start_without_the_credential(tmp_path, monkeypatch,
-                                                                  caplog):
-    monkeypatch.delenv("CRM_TEST_KEY", raising=False)
-    table = {"backend": "http", "url": "http://127.0.0.1:9/crm", "auth_env": "CRM_TEST_KEY",
-             "path": str(tmp_path / "contacts.db")}
-    runner = BotRunner(make_settings(tmp_path, enabled_plugins=["crm-sync"],
-                                     plugins={"crm-sync": table}))
-    with caplog.at_level(logging.ERROR), pytest.raises(RuntimeError):
-        await runner.__aenter__()
-    assert "plugins.crm-sync.auth_env: environment variable CRM_TEST_KEY is not set" in (
-        caplog.text)
+def test_the_bot_refuses_to_start_without_the_credential(tmp_path):
+    table = {"backend": "http", "url": "http://127.0.0.1:9/crm",
+             "auth": {"env": "CRM_TEST_KEY"}, "path": str(tmp_path / "contacts.db")}
+    with pytest.raises(SettingsError) as caught:
+        prepared(tmp_path, table)  # make_settings reads no environment: the variable is unset
+    assert caught.value.problems == [
+        "plugins.crm-sync.auth: environment variable CRM_TEST_KEY is not set"]
 
 
-def test_settings_defaults_and_checks():
-    settings = load_settings({})
-    schema = config_schema()
+def test_settings_defaults_and_checks(tmp_path):
+    schema = json.loads(resources.files("botkit_crm_sync").joinpath("config.schema.json")
+                        .read_text("utf-8"))
+    assert schema["additionalProperties"] is False and schema["properties"]["auth"]["secret"]
+    settings = CrmSyncSettings.from_config(prepared(tmp_path, {}))
     for name, prop in schema["properties"].items():
         assert prop["description"], name
         if "default" in prop:
             value = getattr(settings, name)
             assert (str(value) if isinstance(value, Path) else value) == prop["default"], name
+    assert settings.auth is None and settings.url is None
     with pytest.raises(SettingsError) as caught:
-        load_settings({"backend": "http", "timeout": 0, "colour": "blue"})
+        prepared(tmp_path, {"backend": "http", "timeout": 0, "colour": "blue"})
     problems = "\n".join(caught.value.problems)
     assert "'url' is a required property" in problems
     assert "plugins.crm-sync.timeout" in problems and "'colour' was unexpected" in problems
-    secret = load_settings({"backend": "http", "url": "https://crm.example/api",
-                            "auth_env": "K"}, env={"K": SECRET})
-    assert secret.auth_value == SECRET and SECRET not in repr(secret)
+    with_secret = CrmSyncSettings.from_config(prepared(tmp_path, {
+        "backend": "http", "url": "https://crm.example/api", "auth": secret_file(tmp_path)}))
+    assert with_secret.auth == SECRET and SECRET not in repr(with_secret)
 
 
 def free_port() -> int:
@@ -147,10 +158,19 @@ async def test_an_unreachable_crm_is_retried_then_left_to_botkit():
     assert "pw" not in str(caught.value) and SECRET not in str(caught.value)
 
 
-def test_the_readme_examples_are_valid():
+def test_the_readme_examples_are_valid(tmp_path, monkeypatch):
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     blocks = [block.split("```")[0] for block in readme.split("```toml\n")[1:]
               if "[plugins.crm-sync]" in block]
-    loaded = [load_settings(tomllib.loads(block)["plugins"]["crm-sync"], env={"CRM_AUTH": "x"})
-              for block in blocks]
-    assert [s.backend for s in loaded] == ["sqlite", "http"]
+    monkeypatch.setenv("CRM_AUTH", SECRET)
+    monkeypatch.setenv("WHATSAPP_VERIFY_TOKEN", "token")
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "app-secret")
+    loaded = []
+    for n, block in enumerate(blocks):
+        path = tmp_path / f"botkit{n}.toml"
+        path.write_text('enabled_plugins = ["crm-sync"]\n[whatsapp]\n'
+                        'verify_token = { env = "WHATSAPP_VERIFY_TOKEN" }\n'
+                        'app_secret = { env = "WHATSAPP_APP_SECRET" }\n' + block)
+        bot = BotRunner(load_settings(str(path))).bot
+        loaded.append(CrmSyncSettings.from_config(bot.config("crm-sync")))
+    assert [(s.backend, s.auth) for s in loaded] == [("sqlite", None), ("http", SECRET)]

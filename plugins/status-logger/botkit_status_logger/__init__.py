@@ -11,15 +11,15 @@ from botkit import Status, hookimpl
 
 from .entries import StatusEntry, supersedes
 from .journal import Journal
-from .settings import PLUGIN, StatusLoggerSettings, load_settings
+from .settings import PLUGIN, StatusLoggerSettings
 from .timeline import StatusBook
 
 if TYPE_CHECKING:
     import click
 
-    from botkit.bot import Bot
+    from botkit import Bot
 
-__all__ = ["StatusBook", "StatusEntry", "StatusLoggerSettings", "load_settings", "supersedes"]
+__all__ = ["StatusBook", "StatusEntry", "StatusLoggerSettings", "supersedes"]
 
 STATE = PLUGIN
 
@@ -41,7 +41,7 @@ class StatusLogger:
 
 @hookimpl
 async def startup(bot: Bot) -> None:
-    settings = load_settings(bot.config(PLUGIN))
+    settings = StatusLoggerSettings.from_config(bot.config(PLUGIN))
     logger = StatusLogger(StatusBook(settings.db_path), Journal(settings.path))
     await asyncio.to_thread(logger.book.open)
     try:
@@ -61,7 +61,8 @@ async def shutdown(bot: Bot) -> None:
 
 @hookimpl
 async def status_received(bot: Bot, status: Status) -> None:
-    await asyncio.to_thread(bot.state[STATE].record, status, bot.clock())
+    logger: StatusLogger = bot.state[STATE]
+    await asyncio.to_thread(logger.record, status, bot.clock())
 
 
 @hookimpl

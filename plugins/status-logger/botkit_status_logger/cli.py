@@ -12,11 +12,9 @@ from typing import Any
 
 import click
 
-from botkit import SettingsError
-from botkit.cli.main import config_option
-from botkit.settings import Settings
+from botkit.cli import config_option
 
-from .settings import PLUGIN, load_settings
+from .settings import command_settings
 from .timeline import current_state, summary, timeline
 
 
@@ -31,14 +29,15 @@ def status(config_path: str | None, wamid: str | None, show_summary: bool,
     """Show the status timeline of the sent message WAMID, or a --summary of all messages."""
     if bool(wamid) == show_summary:
         raise click.UsageError("give a message id (wamid) or --summary")
-    with read_only(_db_path(config_path)) as conn:
-        if show_summary:
+    with read_only(command_settings(config_path).db_path) as conn:
+        if show_summary or wamid is None:
             _emit(summary(conn), as_json, summary_text)
             return
         entries = timeline(conn, wamid)
         if not entries:
             raise click.ClickException(f"no status recorded for {wamid}")
-        found = {"wamid": wamid, "current": current_state(conn, wamid), "timeline": entries}
+        found: dict[str, Any] = {"wamid": wamid, "current": current_state(conn, wamid),
+                                 "timeline": entries}
     _emit(found, as_json, timeline_text)
 
 
@@ -114,10 +113,3 @@ def _emit(data: dict[str, Any], as_json: bool, text: Callable[[dict[str, Any]], 
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else text(data),
                nl=as_json)
 
-
-def _db_path(config_path: str | None) -> Path:
-    try:
-        settings = Settings.load(config_path, secrets=False)
-        return load_settings(settings.plugin_config(PLUGIN)).db_path
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None

@@ -1,42 +1,40 @@
-"""The plugin's settings with the schema's defaults applied."""
+"""The plugin's settings as typed values.
+
+botkit has already checked ``[plugins.status-logger]`` against ``config.schema.json`` and
+filled in its defaults; this module only gives the values their types.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-
-from botkit import SettingsError
+if TYPE_CHECKING:
+    pass
 
 PLUGIN = "status-logger"
-PREFIX = f"plugins.{PLUGIN}"
 
 
 @dataclass(frozen=True)
 class StatusLoggerSettings:
-    path: Path = Path("botkit-data/statuses.jsonl")
-    db_path: Path = Path("botkit-data/statuses.db")
+    """Where the JSON lines file (``path``) and the status database (``db_path``) live."""
+
+    path: Path
+    db_path: Path
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> StatusLoggerSettings:
+        """From ``bot.config("status-logger")`` (or :func:`command_settings`)."""
+        return cls(path=Path(config["path"]), db_path=Path(config["db_path"]))
 
 
-@cache
-def config_schema() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("config.schema.json").read_text("utf-8")
-    return json.loads(text)
+def command_settings(config_path: str | None) -> StatusLoggerSettings:
+    """The settings for a command that runs without the bot (``botkit status``), prepared by
+    botkit exactly as ``bot.config()`` is (secrets are not needed). Settings problems end the
+    command (exit code 2, every problem listed)."""
+    from botkit.cli import load_settings, plugin_config
 
-
-def load_settings(table: Mapping[str, Any]) -> StatusLoggerSettings:
-    """``[plugins.status-logger]`` checked against the schema; raises
-    :class:`botkit.SettingsError` listing every problem."""
-    validator = Draft202012Validator(config_schema())
-    problems = sorted(f"{PREFIX}{''.join(f'.{p}' for p in error.absolute_path)}: "
-                      f"{error.message}" for error in validator.iter_errors(table))
-    if problems:
-        raise SettingsError(problems)
-    return StatusLoggerSettings(**{key: Path(table[key]) for key in ("path", "db_path")
-                                   if key in table})
+    return StatusLoggerSettings.from_config(
+        plugin_config(load_settings(config_path, secrets=False), PLUGIN))

@@ -7,11 +7,11 @@ import json
 import logging
 import sqlite3
 import tomllib
+from importlib import resources
 from pathlib import Path
 
 import pytest
-from botkit_status_logger import supersedes
-from botkit_status_logger.settings import StatusLoggerSettings, config_schema, load_settings
+from botkit_status_logger import StatusLoggerSettings, supersedes
 
 from botkit import SettingsError
 from botkit.testing import BotRunner, make_settings
@@ -148,21 +148,30 @@ def test_status_order():
     assert not supersedes("deleted", None) and not supersedes("deleted", "sent")
 
 
-def test_settings_schema_and_defaults():
-    schema = config_schema()
-    defaults = StatusLoggerSettings()
+def prepared(tmp_path: Path, table: dict) -> StatusLoggerSettings:
+    """The table as status-logger receives it from ``bot.config()`` (the bot is built, not
+    run)."""
+    settings = make_settings(tmp_path / "prepared", enabled_plugins=["status-logger"],
+                             plugins={"status-logger": table})
+    return StatusLoggerSettings.from_config(BotRunner(settings).bot.config("status-logger"))
+
+
+def test_settings_schema_and_defaults(tmp_path):
+    schema = json.loads(resources.files("botkit_status_logger").joinpath("config.schema.json")
+                        .read_text("utf-8"))
     assert schema["additionalProperties"] is False and schema["$id"] and schema["title"]
+    defaults = prepared(tmp_path, {})
     for name, prop in schema["properties"].items():
         assert prop["description"] and Path(prop["default"]) == getattr(defaults, name)
-    assert load_settings({"path": "x.jsonl"}).path == Path("x.jsonl")
+    assert prepared(tmp_path, {"path": "x.jsonl"}).path == Path("x.jsonl")
     with pytest.raises(SettingsError) as caught:
-        load_settings({"db": "x"})
-    assert "plugins.status-logger: Additional properties" in str(caught.value)
+        prepared(tmp_path, {"db": "x"})
+    assert "plugins.status-logger: unknown key(s) ('db' was unexpected)" in str(caught.value)
 
 
-def test_the_readme_example_is_valid():
+def test_the_readme_example_is_valid(tmp_path):
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     [block] = [block.split("```")[0] for block in readme.split("```toml\n")[1:]
                if "[plugins.status-logger]" in block]
-    assert load_settings(tomllib.loads(block)["plugins"]["status-logger"]) == (
-        StatusLoggerSettings())
+    table = tomllib.loads(block)["plugins"]["status-logger"]
+    assert prepared(tmp_path, table) == prepared(tmp_path, {})

@@ -7,9 +7,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from botkit.plugins import load_plugins
-from botkit.settings import Settings
-from botkit.testing import reply_buttons
+from botkit.cli import load_settings
+from botkit.testing import BotRunner, reply_buttons
 
 SETTINGS_FILE = Path(__file__).resolve().parents[1] / "botkit.toml"
 TABLE = tomllib.loads(SETTINGS_FILE.read_text())["plugins"]["{{ cookiecutter.bot_name }}"]
@@ -56,7 +55,9 @@ async def test_a_first_contact_gets_the_menu(bot_conversation):
     assert len(reply_buttons(menu)) == 2
 
 
-def test_the_settings_file_is_valid():
-    env = {"WHATSAPP_VERIFY_TOKEN": "token", "WHATSAPP_APP_SECRET": "secret"}
-    plugins = load_plugins(Settings.from_file(SETTINGS_FILE, env=env))
-    assert plugins.names[0] == "{{ cookiecutter.bot_name }}"
+def test_the_settings_file_is_valid(monkeypatch):
+    monkeypatch.setenv("WHATSAPP_VERIFY_TOKEN", "token")
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "secret")
+    bot = BotRunner(load_settings(str(SETTINGS_FILE))).bot  # built as `botkit serve` would
+    assert bot.settings.enabled_plugins[0] == "{{ cookiecutter.bot_name }}"
+    assert bot.config("{{ cookiecutter.bot_name }}")["hours"] == TABLE["hours"]
