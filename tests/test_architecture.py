@@ -101,7 +101,7 @@ def test_settings_is_the_bottom_layer():
     graph = import_graph(include_local=True)
     allowed = {"botkit.errors", "botkit.secrets", "botkit.security.checks",
                "botkit.security.names", "botkit.security.networks",
-               "botkit.validation.problems"}
+               "botkit.validation.problems", "botkit.flows.keys"}
     assert graph["botkit.settings"] <= allowed, graph["botkit.settings"] - allowed
 
 

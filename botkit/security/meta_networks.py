@@ -119,12 +119,12 @@ def render_network_file(networks: list[Network], *, asn: str, server: str,
 
 
 def write_network_file(path: str | os.PathLike[str], networks: list[Network], *, asn: str,
-                       server: str, refreshed: datetime | None = None) -> NetworkChange:
+                       server: str) -> NetworkChange:
     """Replace ``path`` atomically with ``networks``; report what changed since the last file."""
     path = Path(path)
     previous, previous_refresh, had_previous = _read_previous(path)
     text = render_network_file(networks, asn=asn, server=server,
-                               refreshed=refreshed or datetime.now(UTC))
+                               refreshed=datetime.now(UTC))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

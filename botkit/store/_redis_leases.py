@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
 import zlib
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from botkit.store.redis import RedisStore
+from botkit.store._redis_layout import Keys, RedisOptions
 
 log = logging.getLogger("botkit.store.redis")
 
 # A partition being handed to another instance waits for its running events this long at most
 # (plugins retrying with backoff take up to [dispatch] max_retry_seconds, 300 by default).
 DRAIN_LIMIT_SECONDS = 300
+
+
+class LeasingStore(Protocol):
+    """What the leases use of their :class:`~botkit.store.redis.RedisStore` (a protocol, so
+    that this module need not import the store that imports it)."""
+
+    options: RedisOptions
+    keys: Keys
+    instance: str
+    inflight: dict[int, set[str]]
+    reading: asyncio.Lock
+
+    async def script(self, name: str, keys: list[str], args: list[Any], *,
+                     wait_replicas: int = 0) -> Any: ...
 
 
 class PartitionLeases:
@@ -28,7 +42,7 @@ class PartitionLeases:
     in time is not read any more.
     """
 
-    def __init__(self, store: RedisStore) -> None:
+    def __init__(self, store: LeasingStore) -> None:
         self.store = store
         self.held: dict[int, float] = {}  # partition -> monotonic time the lease is good until
         self.draining: dict[int, float] = {}  # partition -> monotonic time it began draining

@@ -1,6 +1,7 @@
 """The shared store: Redis Streams, so that several serve and worker processes act as one.
 
-See ``_redis_layout`` for the keys and ``_redis_leases`` for how partitions are shared out.
+See ``_redis_layout`` for the keys, ``_redis_leases`` for how partitions are shared out and
+``_redis_consumer`` for how the partitions this instance holds are read.
 """
 
 from __future__ import annotations
@@ -15,40 +16,42 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import EqualJitterBackoff
-from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from botkit.errors import StoreError
-from botkit.store import _redis_scripts as lua
+from botkit.store._redis_consumer import (
+    BLOCK_LIMIT_SECONDS,
+    RESCAN_EVERY_ROUNDS,
+    PartitionConsumer,
+)
 from botkit.store._redis_layout import (
     GROUP,
-    SETTLED_STATES,
     Keys,
     RedisOptions,
     describe,
-    entry_seq,
     ledger_row,
-    ledger_state,
-    loose_json,
     new_instance_id,
     parse_redis_url,
     partition_of,
     redis_failures,
     split_token,
     stream_entries,
-    text,
 )
 from botkit.store._redis_leases import PartitionLeases
+from botkit.store._redis_script_calls import register_scripts, run_pipelined
 from botkit.store.base import Store
 from botkit.store.records import AppendResult, Delivery, EventRecord, Reject, StoredEvent
 
-__all__ = ["RedisOptions", "RedisStore", "parse_redis_url", "partition_of"]
+__all__ = [
+    "BLOCK_LIMIT_SECONDS",
+    "RESCAN_EVERY_ROUNDS",
+    "RedisOptions",
+    "RedisStore",
+    "parse_redis_url",
+    "partition_of",
+]
 
 log = logging.getLogger("botkit.store.redis")
-
-# Every this many lease rounds, pending entries of our partitions are looked at again.
-RESCAN_EVERY_ROUNDS = 10
-# The longest blocking read; the client's socket timeout (5 s) must stay above it.
-BLOCK_LIMIT_SECONDS = 4.0
 
 
 class RedisStore(Store):
@@ -66,13 +69,10 @@ class RedisStore(Store):
         self.inflight: dict[int, set[str]] = {}  # partition -> entry ids handed out, not settled
         self.reading = asyncio.Lock()  # claims and lease hand-backs never overlap
         self.leases = PartitionLeases(self)
+        self.consumer = PartitionConsumer(self)
         self._client: aioredis.Redis | None = None
         self._scripts: dict[str, Any] = {}
-        self._recover: dict[int, str] = {}  # partition -> where its pending scan continues
         self._lease_task: asyncio.Task | None = None
-        self._leases_ready = asyncio.Event()
-        self._lease_failures = 0
-        self._turn = 0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -86,10 +86,7 @@ class RedisStore(Store):
         except ValueError as exc:
             raise StoreError(f"bad redis store URL {opts.shown!r}: {exc}") from None
         self._client = client
-        self._scripts = {name: client.register_script(source) for name, source in (
-            ("append", lua.APPEND), ("settle", lua.SETTLE), ("record", lua.RECORD_DELIVERY),
-            ("quarantine_event", lua.QUARANTINE_EVENT), ("heartbeat", lua.HEARTBEAT),
-            ("renew", lua.RENEW), ("acquire", lua.ACQUIRE), ("release", lua.RELEASE))}
+        self._scripts = register_scripts(client)
         try:
             with self._failures("connect to"):
                 await self._check_version(client)
@@ -181,13 +178,13 @@ class RedisStore(Store):
 
     async def claim(self, limit: int) -> list[StoredEvent]:
         if self._lease_task is None:  # the first claim makes this instance a consumer
-            self._lease_task = asyncio.create_task(self._keep_leases(),
+            self._lease_task = asyncio.create_task(self.consumer.keep_leases(),
                                                    name="botkit-redis-leases")
-        await self._leases_ready.wait()
+        await self.consumer.ready.wait()
         async with self.reading:
             with self._failures("read events from"):
                 try:
-                    events = await self._with_ledger(await self._read(limit))
+                    events = await self.consumer.with_ledger(await self.consumer.read(limit))
                 except ResponseError as exc:
                     if "NOGROUP" not in str(exc):
                         raise
@@ -201,166 +198,14 @@ class RedisStore(Store):
                 self.inflight.setdefault(p, set()).add(entry)
         return events
 
-    async def _read(self, limit: int) -> list[StoredEvent]:
-        """Pending entries of newly taken partitions first, then new entries."""
-        readable = self.leases.readable()
-        events: list[StoredEvent] = []
-        for p in readable:
-            if p in self._recover and len(events) < limit:
-                events += await self._recover_pending(p, limit - len(events))
-        fresh = [p for p in readable if p not in self._recover]
-        if fresh and len(events) < limit:
-            events += await self._read_new(fresh, limit - len(events))
-        return events
-
     async def wait_for_events(self, timeout: float) -> bool:
         """Block (XREAD) until an event is added to a partition this instance reads, whichever
         process added it, or until ``timeout`` (at most 4 s: reads time out at 5 s)."""
-        streams = [self.keys.events(p) for p in self.leases.readable()]
-        pipe = self.client.pipeline(transaction=False)
-        for stream in streams:
-            pipe.xinfo_groups(stream)
-        with self._failures("wait for events on"):
-            groups = await pipe.execute(raise_on_error=False) if streams else []
-            # Whatever the group has not been given yet counts as new, so nothing added since
-            # the last claim is missed.
-            after = {stream: _last_delivered(found) for stream, found in zip(
-                streams, groups, strict=True) if not isinstance(found, Exception)}
-            if not after:  # no partitions to read (yet), or their groups are being remade
-                await asyncio.sleep(min(timeout, self.leases.interval))
-                return False
-            block = max(1, int(min(timeout, BLOCK_LIMIT_SECONDS) * 1000))
-            return bool(await self.client.xread(after, count=1, block=block))
-
-    async def _keep_leases(self) -> None:
-        rounds = 0
-        while True:
-            try:
-                await self._refresh_leases()
-            except Exception:  # a bug here must not stop the renewals
-                log.exception("partition lease round failed")
-            self._leases_ready.set()
-            rounds += 1
-            if rounds % RESCAN_EVERY_ROUNDS == 0:
-                self.rewind()  # entries whose settle failed are found even under load
-            await asyncio.sleep(self.leases.interval)
-
-    async def _refresh_leases(self) -> None:
-        try:
-            gained, lost = await self.leases.refresh()
-        except StoreError as exc:
-            self._lease_failures += 1
-            if self._lease_failures == 1:
-                log.error("cannot renew partition leases: %s", exc)
-            return
-        if self._lease_failures:
-            log.info("partition leases renewed again after %d failed round(s)",
-                     self._lease_failures)
-            self._lease_failures = 0
-        for p in lost:
-            log.warning("lost the lease on partition %d; another instance reads it now", p)
-            self._recover.pop(p, None)
-        for p in gained:
-            self._recover[p] = "-"  # entries a former reader left pending come first
+        return await self.consumer.wait_for_events(timeout)
 
     def rewind(self) -> None:
         """Look again for entries left pending on our partitions (a failed settle, a replay)."""
-        for p in self.leases.readable():
-            self._recover.setdefault(p, "-")
-
-    async def _recover_pending(self, p: int, limit: int) -> list[StoredEvent]:
-        """Claim entries pending on partition ``p`` that nobody here is running, oldest first:
-        those a former reader left, and ours whose settle failed.
-
-        The lease guarantees a former reader is gone, so there is no idle time to wait; the
-        delivery count Redis keeps becomes the attempt number.
-        """
-        stream, start = self.keys.events(p), self._recover[p]
-        rows = await self.client.xpending_range(stream, GROUP, min=start, max="+", count=limit)
-        if len(rows) < limit:
-            del self._recover[p]
-        else:
-            self._recover[p] = "(" + text(rows[-1]["message_id"])
-        running = self.inflight.get(p, set())
-        counts = {text(row["message_id"]): int(row["times_delivered"]) for row in rows
-                  if text(row["message_id"]) not in running}
-        if not counts:
-            return []
-        claimed = await self.client.xclaim(stream, GROUP, self.instance, 0, list(counts))
-        found = {text(entry_id): fields for entry_id, fields in stream_entries(claimed)}
-        gone = [entry for entry in counts if entry not in found]
-        if gone:  # deleted from the stream yet still pending: nothing is left to run
-            await self.client.xack(stream, GROUP, *gone)
-        if found:
-            log.info("claimed %d pending event(s) of partition %d again", len(found), p)
-        return await self._events(p, [(entry, found[entry], counts[entry] + 1)
-                                      for entry in counts if entry in found])
-
-    async def _read_new(self, partitions: list[int], limit: int) -> list[StoredEvent]:
-        """Up to ``limit`` new entries, spread over the partitions; a partition that gave as
-        many as it was asked for is asked again, until the limit is reached."""
-        self._turn += 1
-        turn = self._turn % len(partitions)
-        candidates = partitions[turn:] + partitions[:turn]  # no partition always goes first
-        events: list[StoredEvent] = []
-        while candidates and len(events) < limit:
-            remaining = limit - len(events)
-            chosen = candidates[:remaining]
-            count = max(1, remaining // len(chosen))
-            by_stream = {self.keys.events(p): p for p in chosen}
-            reply = await self.client.xreadgroup(GROUP, self.instance,
-                                                 dict.fromkeys(by_stream, ">"), count=count)
-            candidates = candidates[len(chosen):]  # not asked yet
-            for name, entries in (reply.items() if isinstance(reply, dict) else reply or ()):
-                p = by_stream[text(name)]
-                found = [(text(entry_id), fields, 1)
-                         for entry_id, fields in stream_entries(entries)]
-                if len(found) == count:
-                    candidates.append(p)
-                events += await self._events(p, found)
-        return events
-
-    async def _events(self, p: int, entries: list[tuple[str, dict, int]]) -> list[StoredEvent]:
-        """Stream entries as events; entries that botkit did not write go to quarantine."""
-        events = []
-        for entry, fields, attempt in entries:
-            try:
-                key, kind, conversation = (fields[name].decode()
-                                           for name in (b"key", b"kind", b"conversation"))
-                payload = fields[b"payload"]
-                earlier = int(fields.get(b"attempts", 0))  # a replay counts on
-                received_at = float(fields.get(b"received_at", 0)) or None
-            except (KeyError, ValueError):  # UnicodeDecodeError is a ValueError
-                log.warning("entry %s of partition %d is not a botkit event; kept in quarantine",
-                            entry, p)
-                await self.script("quarantine_event",
-                                  [self.keys.events(p), self.keys.quarantine],
-                                  [GROUP, entry, "stream entry is not a botkit event",
-                                   "unknown", "", loose_json(fields), repr(self.clock()), ""])
-                continue
-            events.append(StoredEvent(entry_seq(entry), key, kind, conversation, payload,
-                                      earlier + attempt, token=f"{p}:{entry}",
-                                      received_at=received_at))
-        return events
-
-    async def _with_ledger(self, events: list[StoredEvent]) -> list[StoredEvent]:
-        """Which plugins already finished each event (a retry must not run them again)."""
-        if not events:
-            return events
-        pipe = self.client.pipeline(transaction=False)
-        for event in events:
-            pipe.hgetall(self.keys.ledger(event.key))
-        rows = await pipe.execute(raise_on_error=False)
-        for event, row in zip(events, rows, strict=True):
-            if isinstance(row, Exception):
-                raise row
-            event.settled_plugins = frozenset(
-                text(plugin) for plugin, value in row.items()
-                if ledger_state(value) in SETTLED_STATES)
-            event.in_doubt = frozenset(
-                text(plugin) for plugin, value in row.items()
-                if ledger_state(value) == "sending")
-        return events
+        self.consumer.rewind()
 
     async def settle(self, event: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
         await self.settle_many([(event, state, deliveries)])
@@ -390,36 +235,8 @@ class RedisStore(Store):
 
     async def _pipelined(self, name: str, calls: list[tuple[list[str], list[Any]]], *,
                          wait_replicas: int = 0) -> list[Any]:
-        """Run one script for many key/argument sets in one round trip; with ``wait_replicas``
-        also WAIT, on the same connection, until that many replicas have the writes."""
-        script = self._scripts[name]
-        results: list[Any] = [None] * len(calls)
-        todo = list(range(len(calls)))
-        with self._failures(f"run {name} on"):
-            for _ in range(2):
-                pipe = self.client.pipeline(transaction=False)
-                for i in todo:
-                    keys, args = calls[i]
-                    pipe.evalsha(script.sha, len(keys), *keys, *args)
-                if wait_replicas:
-                    pipe.execute_command("WAIT", wait_replicas, self.options.wait_timeout_ms)
-                replies = await pipe.execute(raise_on_error=False)
-                copies = replies.pop() if wait_replicas else 0
-                for i, reply in zip(todo, replies, strict=True):
-                    results[i] = reply
-                todo = [i for i in todo if isinstance(results[i], NoScriptError)]
-                if todo:  # Redis restarted or failed over: load the script and run the rest
-                    await self.client.script_load(script.script)
-                    continue
-                for reply in (*results, copies):
-                    if isinstance(reply, Exception):
-                        raise reply
-                if int(copies) < wait_replicas:
-                    raise StoreError(
-                        f"only {copies} of {wait_replicas} replica(s) confirmed the write within "
-                        f"{self.options.wait_timeout_ms} ms; it may not survive a failover")
-                return results
-            raise StoreError(f"Redis at {self.options.shown} keeps losing its scripts")
+        return await run_pipelined(self, name, self._scripts[name], calls,
+                                   wait_replicas=wait_replicas)
 
     async def record_delivery(self, event: StoredEvent, delivery: Delivery) -> None:
         await self.script("record", [self.keys.ledger(event.key)],
@@ -467,11 +284,3 @@ class RedisStore(Store):
     async def purge_expired(self, now: float) -> int:
         """Nothing to do: dedupe markers and ledger rows expire on their own in Redis."""
         return 0
-
-
-def _last_delivered(groups: list[dict]) -> str:
-    """The id up to which botkit's consumer group has been handed entries ("0": none)."""
-    for group in groups:
-        if text(group.get("name", b"")) == GROUP:
-            return text(group.get("last-delivered-id", b"0"))
-    return "0"

@@ -1,4 +1,7 @@
-"""The embedded store: SQLite in WAL mode behind a group-commit writer thread."""
+"""The embedded store: SQLite in WAL mode behind a group-commit writer thread.
+
+The tables and statements are in ``_sqlite_schema``.
+"""
 
 from __future__ import annotations
 
@@ -14,122 +17,33 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from botkit.errors import StoreError
+from botkit.store._sqlite_schema import (
+    BACKLOG,
+    CLAIMED_UPTO,
+    INSERT_EVENT,
+    INSERT_QUARANTINE,
+    SCHEMA,
+    UPSERT_DELIVERY,
+    count_interrupted_claims,
+    create_schema,
+)
 from botkit.store._writer import GroupCommitWriter
 from botkit.store.base import Store
 from botkit.store.records import AppendResult, Delivery, EventRecord, Reject, StoredEvent
 
 T = TypeVar("T")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    conversation TEXT NOT NULL,
-    occurred_at INTEGER,
-    received_at REAL NOT NULL,
-    payload BLOB NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    updated_at REAL
-);
-CREATE INDEX IF NOT EXISTS events_pending ON events (seq) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS events_received ON events (received_at);
-CREATE TABLE IF NOT EXISTS deliveries (
-    seq INTEGER NOT NULL,
-    plugin TEXT NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    error TEXT,
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (seq, plugin)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (state);
-CREATE TABLE IF NOT EXISTS meta (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS quarantine (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    received_at REAL NOT NULL,
-    reason TEXT NOT NULL,
-    kind TEXT,
-    key TEXT,
-    seq INTEGER,
-    payload BLOB NOT NULL,
-    state TEXT NOT NULL DEFAULT 'held'
-);
-"""
-
-# The backlog (pending events) as one running number, kept by triggers so that every writer
-# keeps it exact: the server's writer thread, the admin commands, anything else with a connection.
-BACKLOG = """
-CREATE TABLE IF NOT EXISTS backlog (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    pending INTEGER NOT NULL
-);
-CREATE TRIGGER IF NOT EXISTS backlog_insert AFTER INSERT ON events
-WHEN new.state = 'pending' BEGIN
-    UPDATE backlog SET pending = pending + 1 WHERE id = 1;
-END;
-CREATE TRIGGER IF NOT EXISTS backlog_update AFTER UPDATE OF state ON events
-WHEN (old.state = 'pending') != (new.state = 'pending') BEGIN
-    UPDATE backlog SET pending = pending + (new.state = 'pending') - (old.state = 'pending')
-    WHERE id = 1;
-END;
-CREATE TRIGGER IF NOT EXISTS backlog_delete AFTER DELETE ON events
-WHEN old.state = 'pending' BEGIN
-    UPDATE backlog SET pending = pending - 1 WHERE id = 1;
-END;
--- A store from before the counter: count once. The count only runs when the row is missing.
-INSERT INTO backlog (id, pending)
-SELECT 1, (SELECT count(*) FROM events WHERE state = 'pending')
-WHERE NOT EXISTS (SELECT 1 FROM backlog);
-"""
-
-INSERT_EVENT = (
-    "INSERT INTO events (key, kind, conversation, occurred_at, received_at, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
-)
-INSERT_QUARANTINE = (
-    "INSERT INTO quarantine (received_at, reason, kind, key, seq, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
-)
-UPSERT_DELIVERY = (
-    "INSERT INTO deliveries (seq, plugin, state, attempts, error, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (seq, plugin) DO UPDATE SET "
-    "state = excluded.state, attempts = excluded.attempts, error = excluded.error, "
-    "updated_at = excluded.updated_at"
-)
-
-
-CLAIMED_UPTO = (
-    "INSERT INTO meta (name, value) VALUES ('claimed_upto', ?) "
-    "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"
-)
-
-
-def _create_schema(conn: sqlite3.Connection) -> None:
-    """Create what is missing, counter included, in one write transaction: no other writer can
-    change ``events`` between creating the triggers and counting the backlog of an older store."""
-    try:
-        conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{BACKLOG}COMMIT;")
-    except sqlite3.Error:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
-def _count_interrupted_claims(conn: sqlite3.Connection) -> None:
-    """At start-up: pending events at or below the last claim were handed out by a process that
-    stopped before finishing them, so their next delivery is a redelivery (attempt > 1)."""
-    row = conn.execute("SELECT value FROM meta WHERE name = 'claimed_upto'").fetchone()
-    if row and row[0]:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("UPDATE events SET attempts = attempts + 1 "
-                     "WHERE state = 'pending' AND seq <= ?", (row[0],))
-        conn.execute("UPDATE meta SET value = 0 WHERE name = 'claimed_upto'")
-        conn.execute("COMMIT")
+__all__ = [
+    "BACKLOG",
+    "CLAIMED_UPTO",
+    "INSERT_EVENT",
+    "INSERT_QUARANTINE",
+    "SCHEMA",
+    "UPSERT_DELIVERY",
+    "SQLiteStore",
+    "connect",
+    "sqlite_path",
+]
 
 
 def sqlite_path(url: str) -> Path:
@@ -178,8 +92,8 @@ class SQLiteStore(Store):
 
     def _connect(self) -> sqlite3.Connection:
         conn = connect(self.path, self.durability)
-        _create_schema(conn)
-        _count_interrupted_claims(conn)
+        create_schema(conn)
+        count_interrupted_claims(conn)
         return conn
 
     def _lock(self) -> None:
@@ -255,7 +169,7 @@ class SQLiteStore(Store):
                 return []
             seqs = [row[0] for row in rows]
             # One row, not one per event: after a crash, everything pending up to here was
-            # handed out before (see _count_interrupted_claims).
+            # handed out before (see count_interrupted_claims).
             conn.execute(CLAIMED_UPTO, (max(seqs),))
             settled: dict[int, set[str]] = {}
             in_doubt: dict[int, set[str]] = {}

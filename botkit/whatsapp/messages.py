@@ -10,12 +10,12 @@ MEDIA_KINDS = ("image", "audio", "video", "document", "sticker")
 _CAPTION_KINDS = frozenset({"image", "video", "document"})
 
 
-def checked_text(value: Any, limit: int, what: str, *, required: bool = True) -> str:
-    """``value`` itself when it is a string within ``limit`` characters (and not blank, if
-    ``required``); a ValueError naming ``what`` otherwise."""
+def checked_text(value: Any, limit: int, what: str) -> str:
+    """``value`` itself when it is a string within ``limit`` characters and not blank; a
+    ValueError naming ``what`` otherwise."""
     if not isinstance(value, str):
         raise ValueError(f"{what} must be a string, got {type(value).__name__}")
-    if required and not value.strip():
+    if not value.strip():
         raise ValueError(f"{what} must not be empty")
     if len(value) > limit:
         raise ValueError(f"{what} is limited to {limit} characters, got {len(value)}")
