@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from botkit.store import _redis_scripts as store_scripts
+from botkit.store.redis import APPEND_SCRIPT
 
 
 def _as_function(name: str, source: str) -> str:
@@ -25,7 +25,7 @@ def _as_function(name: str, source: str) -> str:
     return f"local function {name}(KEYS, ARGV)\n" + "\n".join(lines) + "\nend\n"
 
 
-HELPERS = _as_function("store_append", store_scripts.APPEND) + """
+HELPERS = _as_function("store_append", APPEND_SCRIPT) + """
 -- Hands out consecutive parts of KEYS or ARGV: take(n) is the next n values.
 local function reader(list)
   local pos = 0

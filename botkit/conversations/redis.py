@@ -228,9 +228,7 @@ class RedisConversations(ConversationStore):
         """KEYS and ARGV of the event store's append script for ``records``."""
         if not records:
             return [], []
-        store = self.store
-        return store.keys.append_call(store.options.partitions, store.dedupe_seconds, now,
-                                      records)
+        return self.store.append_call(records, now)
 
     def _state_args(self, changes: Changes, now: float) -> tuple[str, bytes, int]:
         """(action, value, how long the dialog hash must live at least) of a state change."""

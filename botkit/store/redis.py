@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -19,6 +19,7 @@ from redis.backoff import EqualJitterBackoff
 from redis.exceptions import RedisError, ResponseError
 
 from botkit.errors import StoreError
+from botkit.store import _redis_scripts as redis_scripts
 from botkit.store._redis_consumer import (
     BLOCK_LIMIT_SECONDS,
     RESCAN_EVERY_ROUNDS,
@@ -43,6 +44,7 @@ from botkit.store.base import Store
 from botkit.store.records import AppendResult, Delivery, EventRecord, Reject, StoredEvent
 
 __all__ = [
+    "APPEND_SCRIPT",
     "BLOCK_LIMIT_SECONDS",
     "RESCAN_EVERY_ROUNDS",
     "RedisOptions",
@@ -52,6 +54,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("botkit.store.redis")
+
+#: The append script's source, for modules whose own scripts append events as part of a larger
+#: atomic step (the conversation store's commit and timer firing).
+APPEND_SCRIPT = redis_scripts.APPEND
 
 
 class RedisStore(Store):
@@ -161,6 +167,13 @@ class RedisStore(Store):
         return result
 
     # -- the webhook side ------------------------------------------------------------------
+
+    def append_call(self, records: Sequence[EventRecord],
+                    now: float) -> tuple[list[str], list[Any]]:
+        """KEYS and ARGV of :data:`APPEND_SCRIPT` for ``records``, exactly as :meth:`append`
+        runs it."""
+        return self.keys.append_call(self.options.partitions, self.dedupe_seconds, now,
+                                     list(records))
 
     async def append(self, records: list[EventRecord], rejects: list[Reject] = ()) -> AppendResult:
         if not records and not rejects:
