@@ -77,12 +77,14 @@ async def running_console(data_dir: Path, *, extra_plugins: Mapping[str, Any] | 
                           console: Mapping[str, Any] | None = None, clock: Any = None,
                           **tables: Any) -> AsyncIterator[BotRunner]:
     """A bot served on loopback with the console at ``/console`` (token ``CONSOLE_TOKEN``);
-    ``extra_plugins`` are enabled in the given order, ``tables`` are settings tables."""
+    ``extra_plugins`` are enabled in the given order, ``tables`` are settings tables. The
+    runner's ``graph`` is the fake Graph API the bot sends to."""
     async with FakeGraphAPI(access_token=ACCESS_TOKEN) as graph:
         settings = make_settings(data_dir, enabled_plugins=list(extra_plugins or {}),
                                  whatsapp={"graph_url": graph.url}, **tables)
         options = {"clock": clock} if clock else {}
         runner = BotRunner(settings, extra_plugins=extra_plugins, **options)
+        runner.graph = graph  # type: ignore[attr-defined]  # what the bot sent, for tests
         install_console(runner.app, runner.bot, ConsoleSettings(
             enabled=True, token=CONSOLE_TOKEN, **(console or {})))
         async with runner:

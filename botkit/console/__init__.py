@@ -1,6 +1,6 @@
 """The operator console: a signed-in web view of the store (incoming events per minute, backlog,
-dead letters, quarantine) with the buttons the command line offers (replay, retry, purge,
-reprocess).
+dead letters, quarantine, the delivery funnel, each customer's timeline) with the buttons the
+command line offers (replay, retry, purge, reprocess, handoff) and an operator's reply.
 
 It is part of the app rather than a separate program so that it is served, secured and stopped
 with the bot; it reads and repairs the store through the same admin interface as ``botkit
@@ -17,6 +17,8 @@ from quart import Blueprint, Quart, Response
 from botkit.console._web import ConsoleWeb
 from botkit.console.access import register_access
 from botkit.console.actions import register_actions
+from botkit.console.conversation_actions import register_conversation_actions
+from botkit.console.conversations import register_conversation_pages
 from botkit.console.pages import register_pages
 from botkit.console.settings import ConsoleSettings, console_settings_problems
 from botkit.errors import SettingsError, StoreError
@@ -45,7 +47,9 @@ def install_console(app: Quart, bot: Bot, settings: ConsoleSettings) -> None:
     blueprint = Blueprint("console", __name__, url_prefix=settings.path)
     register_access(blueprint, web)
     register_pages(blueprint, web)
+    register_conversation_pages(blueprint, web)
     register_actions(blueprint, web)
+    register_conversation_actions(blueprint, web)
 
     @blueprint.errorhandler(StoreError)
     async def store_unavailable(exc: StoreError) -> Response:

@@ -20,6 +20,7 @@ from botkit.console.queries import Overview, StoreQueries, open_queries
 from botkit.console.settings import ConsoleSettings
 from botkit.store import open_admin
 from botkit.store.admin import StoreAdmin
+from botkit.timeline import TimelineReader, open_reader
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -127,6 +128,15 @@ class ConsoleWeb:
                 return action(queries)
             finally:
                 queries.close()
+
+        return await asyncio.to_thread(run)
+
+    async def with_timelines(self, action: Callable[[TimelineReader], T]) -> T:
+        """Run ``action`` with a read-only conversation reader of the store (the same one
+        ``botkit conversation show`` uses)."""
+        def run() -> T:
+            with open_reader(self.bot.settings.store.url) as reader:
+                return action(reader)
 
         return await asyncio.to_thread(run)
 

@@ -1,5 +1,5 @@
-"""The console's pages: the overview (with its JSON twin for live refresh), events, dead letters
-and quarantine, plus the package's own script and stylesheet.
+"""The console's pages: the overview (with its JSON twin for live refresh, and the delivery
+funnel), events, dead letters and quarantine, plus the package's own script and stylesheet.
 
 Everything is rendered on the server, so each page works without JavaScript; the script only
 refreshes the overview and asks before a purge.
@@ -13,6 +13,7 @@ from typing import Any
 
 from quart import Blueprint, Response, request
 
+from botkit.console._funnel_chart import FUNNEL_SECONDS, funnel_chart
 from botkit.console._render import age, bar_chart
 from botkit.console._web import ConsoleWeb
 from botkit.console.queries import Overview
@@ -91,7 +92,10 @@ def register_pages(bp: Blueprint, web: ConsoleWeb) -> None:
     @bp.get("")
     async def overview() -> Response:
         data = overview_data(await web.overview(), process_counters(web.bot))
-        return web.page("overview.html", section="overview", data=data)
+        since = web.bot.clock() - FUNNEL_SECONDS
+        funnels = await web.with_timelines(lambda reader: reader.funnel(since))
+        return web.page("overview.html", section="overview", data=data,
+                        funnels=[funnel_chart(f) for f in funnels])
 
     @bp.get("/")
     async def overview_slash() -> Response:

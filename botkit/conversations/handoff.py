@@ -27,6 +27,9 @@ def handoff_changes(cause: str, conversation: str, change: ModeChange, now: floa
     changes = Changes(mode=change)
     changes.events.append(EventRecord(f"handoff:{cause}", "handoff", conversation, int(now),
                                       to_json(payload)))
+    if change.mode == "bot":
+        # The expiry timer of the handoff being ended has nothing left to do.
+        changes.cancelled_names.append("handoff_expiry")
     if change.mode == "human" and change.until is not None:
         changes.timers.append(TimerSpec(f"handoff-{cause}", conversation, HANDOFF_TARGET,
                                         "handoff_expiry", change.until, {"until": change.until}))

@@ -31,16 +31,29 @@ class WindowClosed(PermanentError):
 
 async def send_outbox(bot: Bot, stored: StoredEvent, event: Event, plugin: str,
                       items: list[OutboxItem], *, conversation: str) -> None:
+    """Send what handling ``event`` queued (see :func:`send_items`)."""
+    inbound = (float(event.timestamp) if isinstance(event, Message)
+               and event.timestamp is not None else None)
+    await send_items(bot, stored.key, plugin, items, conversation=conversation,
+                     inbound_at=inbound)
+
+
+async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxItem], *,
+                     conversation: str, inbound_at: float | None = None) -> None:
     """Send every item not sent yet, in order; raises to have the target retried or
-    dead-lettered (a transient Graph error leaves the item ``pending`` for the retry)."""
+    dead-lettered (a transient Graph error leaves the item ``pending`` for the retry).
+
+    ``inbound_at`` is the timestamp of the customer message being answered, which may not be
+    recorded as the conversation's last inbound message yet.
+    """
     from botkit.whatsapp.errors import GraphError, OutcomeUnknown
 
     store = bot.conversations
     now = bot.clock()
     info = await store.info(conversation)
     last = info.last_inbound_at
-    if isinstance(event, Message) and event.timestamp is not None:
-        last = max(last or 0.0, float(event.timestamp))
+    if inbound_at is not None:
+        last = max(last or 0.0, inbound_at)
     window_open = last is not None and now < last + 24 * 3600
     fallback_used = any(i.status == "sent" and i.result and i.result.startswith("fallback:")
                         for i in items)
@@ -50,47 +63,47 @@ async def send_outbox(bot: Bot, stored: StoredEvent, event: Event, plugin: str,
         if item.status == "sending":
             raise PermanentError(
                 f"outcome unknown: the process stopped while message {item.index} of "
-                f"{stored.key} was being sent; not sent again to avoid a duplicate")
+                f"{event_key} was being sent; not sent again to avoid a duplicate")
         body = item.body
         if info.with_human(now) and not plugin.startswith("operator"):
-            await _settle(bot, stored, plugin, item, "suppressed", "a person has the "
+            await _settle(bot, event_key, plugin, item, "suppressed", "a person has the "
                           "conversation")
             continue
         if item.free_form and not window_open:
             if item.fallback is None:
-                await _settle(bot, stored, plugin, item, "failed", "window closed")
+                await _settle(bot, event_key, plugin, item, "failed", "window closed")
                 raise WindowClosed(
                     f"the customer's 24-hour window is closed; message {item.index} of "
-                    f"{stored.key} was not sent (give it a fallback template)")
+                    f"{event_key} was not sent (give it a fallback template)")
             if fallback_used:
-                await _settle(bot, stored, plugin, item, "suppressed", "fallback sent already")
+                await _settle(bot, event_key, plugin, item, "suppressed", "fallback sent already")
                 continue
             body, fallback_used = item.fallback, True
         if bot.whatsapp is None:
             raise PermanentError("a plugin sent a message but no whatsapp.access_token is set")
         item.status = "sending"
-        await store.mark_sent(stored.key, plugin, item, now)
+        await store.mark_sent(event_key, plugin, item, now)
         try:
             result = await bot.whatsapp.send(item.phone_number_id, item.to, body,
                                              recipient=item.recipient)
         except OutcomeUnknown as exc:
-            raise PermanentError(f"message {item.index} of {stored.key} may or may not have "
+            raise PermanentError(f"message {item.index} of {event_key} may or may not have "
                                  f"been sent; not sent again: {exc}") from exc
         except (GraphError, ValueError) as exc:
             retryable = isinstance(exc, GraphError) and exc.retryable
-            await _settle(bot, stored, plugin, item, "pending" if retryable else "failed",
+            await _settle(bot, event_key, plugin, item, "pending" if retryable else "failed",
                           f"{type(exc).__name__}: {exc}")
             if retryable:
                 raise
-            raise PermanentError(f"message {item.index} of {stored.key} was refused: "
+            raise PermanentError(f"message {item.index} of {event_key} was refused: "
                                  f"{exc}") from exc
         tag = "fallback:" if body is not item.body else ""
-        await _settle(bot, stored, plugin, item, "sent", tag + result.message_id)
+        await _settle(bot, event_key, plugin, item, "sent", tag + result.message_id)
 
 
-async def _settle(bot: Bot, stored: StoredEvent, plugin: str, item: OutboxItem, status: str,
+async def _settle(bot: Bot, event_key: str, plugin: str, item: OutboxItem, status: str,
                   result: str) -> None:
     item.status, item.result = status, result  # type: ignore[assignment]
-    await bot.conversations.mark_sent(stored.key, plugin, item, bot.clock())
+    await bot.conversations.mark_sent(event_key, plugin, item, bot.clock())
     if status == "suppressed":
-        log.info("message %d of %s held back: %s", item.index, stored.key, result)
+        log.info("message %d of %s held back: %s", item.index, event_key, result)
