@@ -4,6 +4,9 @@ a real bot on a loopback port."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import http.server
 import json
 import socket
 import threading
@@ -306,6 +309,54 @@ def cookiecutter_config(tmp_path):
     return config
 
 
-def test_built_samples_are_signed_over_the_wire_bytes():
-    body = wire_bytes(text_message("Ol\N{LATIN SMALL LETTER A WITH ACUTE} / 1"))
-    assert diagnose_signature(body, signature(body, APP_SECRET), SECRET)[0]
+class CapturingWebhook(http.server.ThreadingHTTPServer):
+    """A plain HTTP server on loopback that keeps every POST's raw bytes and headers and
+    answers 200: what send-test really puts on the wire, before any parser touches it."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, dict[str, str]]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                outer.received.append((body, {k.lower(): v for k, v in self.headers.items()}))
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}/webhook"
+
+    def __enter__(self) -> CapturingWebhook:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def meta_wire_form(body: bytes) -> bytes:
+    """The document re-encoded the way Meta sends it (compact, ASCII only, "/" escaped),
+    written out here independently of the kit's own encoder."""
+    text = json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=True)
+    return text.replace("/", "\\/").encode("ascii")
+
+
+def test_built_samples_are_signed_over_the_wire_bytes(cli):
+    with CapturingWebhook() as server:
+        result = run(cli, "send-test", "--url", server.url, "--secret", APP_SECRET,
+                     "--kind", "image", "--repeat", "2")
+    assert result.exit_code == 0, result.output
+    assert len(server.received) == 2 and server.received[0][0] != server.received[1][0]
+    for body, headers in server.received:
+        assert body == meta_wire_form(body) and b"\\/" in body  # the image URLs are escaped
+        expected = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert headers["x-hub-signature-256"] == expected
+    # Non-ASCII text is escaped too, so a built body is signed in the form Meta signs.
+    built = wire_bytes(text_message("Ol\N{LATIN SMALL LETTER A WITH ACUTE} / 1"))
+    assert built == meta_wire_form(built) and b'"Ol\\u00e1 \\/ 1"' in built

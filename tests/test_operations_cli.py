@@ -95,6 +95,54 @@ async def test_dead_letter_retry_runs_only_the_failed_plugin(botkit_runner_facto
                                               "--json")) == []
 
 
+async def test_dead_letter_purge_gives_up_for_good(botkit_runner_factory, recorder,
+                                                  payload_clock, tmp_path, store):
+    crm = Switchable()
+    bot = await botkit_runner_factory(enabled_plugins=["rec", "crm"],
+                                      extra_plugins={"rec": recorder, "crm": crm},
+                                      dispatch={"max_attempts": 2}, clock=payload_clock,
+                                      store=store)
+    await bot.post(TEXT)
+    await bot.settle()
+    config = settings_file(tmp_path, bot)
+
+    def letters() -> list[dict]:
+        return json.loads(run("dead-letters", "list", "--config", config, "--json"))
+
+    [letter] = await asyncio.to_thread(letters)
+    assert (letter["plugin"], letter["attempts"]) == ("crm", 2)
+
+    # Asked first; answering no changes nothing.
+    declined = await asyncio.to_thread(CliRunner().invoke, cli, [
+        "dead-letters", "purge", "--config", config], input="n\n")
+    assert declined.exit_code == 1
+    assert "Purge 1 dead letter(s)? [y/N]" in declined.output and "Aborted" in declined.output
+    assert await asyncio.to_thread(letters) == [letter]
+    # Selections that name no dead letter purge nothing, without asking.
+    for selection in (["--plugin", "rec"], ["message:wamid.not-stored"]):
+        output = await asyncio.to_thread(run, "dead-letters", "purge", *selection,
+                                         "--config", config)
+        assert output == "0 dead letter(s) purged\n"
+    assert await asyncio.to_thread(letters) == [letter]
+
+    accepted = await asyncio.to_thread(CliRunner().invoke, cli, [
+        "dead-letters", "purge", letter["key"], "--plugin", "crm", "--config", config],
+        input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert accepted.output.endswith("1 dead letter(s) purged\n")
+    assert await asyncio.to_thread(letters) == []
+    # Given up for good: the event counts as finished and nothing can bring the letter back.
+    [event] = json.loads(await asyncio.to_thread(run, "events", "list", "--config", config,
+                                                 "--json", "--kind", "message"))
+    assert (event["key"], event["state"]) == (letter["key"], "done")
+    assert await bot.bot.store.pending_count() == 0
+    output = await asyncio.to_thread(run, "dead-letters", "retry", "--config", config)
+    assert output == "0 dead letter(s) queued for another try\n"
+    crm.broken = False
+    await bot.settle()
+    assert len(crm.calls) == 2 and recorder.counts()["message_received"] == 1
+
+
 async def test_replay_to_one_plugin_and_event_listing(botkit_runner_factory, recorder,
                                                       payload_clock, tmp_path, store):
     other = Switchable()

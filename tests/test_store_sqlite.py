@@ -45,9 +45,14 @@ async def test_claims_count_attempts_and_survive_a_restart(tmp_path):
     await store.open()
     await store.append([record(n) for n in range(5)])
     first = await store.claim(3)
+    assert [e.key for e in first] == [f"message:wamid.{n}" for n in (0, 1, 2)]
     assert [e.attempt for e in first] == [1, 1, 1]
-    assert await store.claim(10) != []  # the other two, not the claimed ones again
+    second = await store.claim(10)
+    assert [e.key for e in second] == [f"message:wamid.{n}" for n in (3, 4)]
+    assert [e.attempt for e in second] == [1, 1]
     assert await store.claim(10) == []
+    store.rewind()  # dispatch looks again from the start every few seconds (replays)
+    assert await store.claim(10) == []  # still in flight: not handed out a second time
     await store.record_delivery(first[0], Delivery("crm", "done", 1))
     await store.settle(first[1], "done", [])
     await store.close()  # as if the process died with the rest in flight

@@ -5,6 +5,7 @@ with `botkit serve` and answers a signed webhook. Everything installed here is u
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -120,7 +121,31 @@ def project_runs(projects) -> dict[str, ProjectRun]:
 def test_project_passes_its_own_tests(name, projects, project_runs):
     run = project_runs[name]
     assert run.returncode == 0, run.output
-    assert f"{projects[name].expect_tests} passed" in run.output, run.output
+    assert outcome_counts(run.output) == {"passed": projects[name].expect_tests}, run.output
+
+
+SUMMARY_LINE = re.compile(r"=* ?(\d+ [a-z]+(?:, \d+ [a-z]+)*) in [0-9.]+s(?: \([0-9:]+\))? ?=*")
+
+
+def outcome_counts(output: str) -> dict[str, int]:
+    """The outcomes on pytest's closing line ("5 passed, 1 skipped in 0.31s"), read whole so
+    that 15 passed is not taken for 5; warnings are left out, as they fail nothing."""
+    last = output.strip().splitlines()[-1].strip()
+    found = SUMMARY_LINE.fullmatch(last)
+    assert found, f"no pytest summary line at the end of the output: {last!r}"
+    counts = {word: int(number) for number, word in
+              (part.split(" ") for part in found.group(1).split(", "))}
+    return {word: n for word, n in counts.items() if word not in ("warning", "warnings")}
+
+
+@pytest.mark.parametrize(("line", "counts"), [
+    ("5 passed in 0.31s", {"passed": 5}),
+    ("15 passed in 1.20s", {"passed": 15}),
+    ("4 passed, 1 skipped, 2 warnings in 0.50s", {"passed": 4, "skipped": 1}),
+    ("==== 1 failed, 5 passed in 61.02s (0:01:01) ====", {"failed": 1, "passed": 5}),
+])
+def test_summary_counts_are_read_whole(line, counts):
+    assert outcome_counts(f"collected\n.....\n{line}\n") == counts
 
 
 def test_rendered_plugin_package(projects):

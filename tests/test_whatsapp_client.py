@@ -302,19 +302,29 @@ async def test_limits_are_checked_before_sending(
 async def test_transient_failures_are_retried_honouring_retry_after(
     fake: FakeGraphAPI,
     clock: FakeClock,
-    client: WhatsAppClient,
+    make_client: ClientFactory,
     status: int,
     code: int | None,
     error_type: type[GraphError],
 ) -> None:
     fake.fail_next(2, status=status, code=code, retry_after=7)
 
-    result = await client.send_text(PNID, USER, "hello")
+    result = await make_client().send_text(PNID, USER, "hello")
 
     assert result.message_id.startswith("wamid.")
     assert len(fake.requests) == 3
     assert [m["text"]["body"] for m in fake.sent_messages()] == ["hello"]
     assert clock.sleeps == [7.0, 7.0]
+
+    # The same failure once more than a client may try: it is raised as what it is.
+    fake.fail_next(2, status=status, code=code, retry_after=7)
+    with pytest.raises(GraphError) as caught:
+        await make_client(max_attempts=2).send_text(PNID, USER, "hello")
+    error = caught.value
+    assert type(error) is error_type
+    assert (error.http_status, error.code, error.retryable, error.retry_after) == (
+        status, code, True, 7.0)
+    assert len(fake.requests) == 5
 
 
 async def test_retries_back_off_without_retry_after(
