@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PLUGINS := $(wildcard plugins/*/pyproject.toml)
+PLUGINS := $(wildcard plugins/*/pyproject.toml) examples/order-bot/pyproject.toml
 INSTALL_ARGS := -e '.[test]' $(foreach p,$(PLUGINS),-e $(dir $(p)))
 
 .PHONY: setup serve test test-setup lint bench clean

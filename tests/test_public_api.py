@@ -43,9 +43,13 @@ def is_test_file(path: Path) -> bool:
     return "tests" in path.parts or path.name.startswith("test_") or path.name == "conftest.py"
 
 
+#: The public modules: ``botkit`` itself and the documented feature namespaces.
+PUBLIC = ("botkit", "botkit.cli", "botkit.routing", "botkit.flows", "botkit.message_templates")
+
+
 def allowed(module: str, in_test: bool) -> bool:
-    """``botkit`` and ``botkit.cli`` anywhere; ``botkit.testing`` and below in tests only."""
-    if module in ("botkit", "botkit.cli"):
+    """The public modules anywhere; ``botkit.testing`` and below in tests only."""
+    if module in PUBLIC:
         return True
     return in_test and (module == "botkit.testing" or module.startswith("botkit.testing."))
 

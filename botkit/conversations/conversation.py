@@ -147,6 +147,8 @@ class Conversation:
         ttl = self._handoff_ttl if ttl is None else ttl
         until = None if ttl is None else self._now + ttl
         self._changes.mode = ModeChange("human", until, by or self.plugin, reason)
+        for item in self._changes.outbox:
+            item.before_handoff = True
 
     def hand_back(self) -> None:
         """Give the conversation back to the bot."""

@@ -65,7 +65,8 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
                 f"outcome unknown: the process stopped while message {item.index} of "
                 f"{event_key} was being sent; not sent again to avoid a duplicate")
         body = item.body
-        if info.with_human(now) and not plugin.startswith("operator"):
+        if info.with_human(now) and not item.before_handoff and not plugin.startswith(
+                "operator"):
             await _settle(bot, event_key, plugin, item, "suppressed", "a person has the "
                           "conversation")
             continue
@@ -79,6 +80,16 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
                 await _settle(bot, event_key, plugin, item, "suppressed", "fallback sent already")
                 continue
             body, fallback_used = item.fallback, True
+        if body.get("type") == "template":
+            from botkit.message_templates import TemplateError, check_before_send
+
+            try:
+                await check_before_send(bot, body)
+            except (TemplateError, ValueError) as exc:
+                await _settle(bot, event_key, plugin, item, "failed",
+                              f"{type(exc).__name__}: {exc}")
+                raise PermanentError(f"message {item.index} of {event_key} was not sent: "
+                                     f"{exc}") from exc
         if bot.whatsapp is None:
             raise PermanentError("a plugin sent a message but no whatsapp.access_token is set")
         item.status = "sending"

@@ -80,6 +80,9 @@ class OutboxItem:
     fallback: dict[str, Any] | None = None
     status: OutboxStatus = "pending"
     result: str | None = None
+    #: Queued before the same handler handed the conversation to a person: still sent (the
+    #: bot's last word, e.g. "a person will take over").
+    before_handoff: bool = False
 
     @property
     def free_form(self) -> bool:

@@ -107,13 +107,15 @@ def create_schema(conn: sqlite3.Connection) -> None:
 
 def item_json(item: OutboxItem) -> bytes:
     return to_json({"phone_number_id": item.phone_number_id, "to": item.to,
-                    "recipient": item.recipient, "body": item.body, "fallback": item.fallback})
+                    "recipient": item.recipient, "body": item.body, "fallback": item.fallback,
+                    "before_handoff": item.before_handoff})
 
 
 def item_from_row(idx: int, blob: bytes, status: str, result: str | None) -> OutboxItem:
     data = from_json(blob)
     return OutboxItem(idx, data["phone_number_id"], data["to"], data["recipient"], data["body"],
-                      data.get("fallback"), status, result)  # type: ignore[arg-type]
+                      data.get("fallback"), status, result,  # type: ignore[arg-type]
+                      bool(data.get("before_handoff")))
 
 
 def timer_event_payload(timer: TimerSpec) -> bytes:

@@ -3,11 +3,14 @@
 A target that fails is retried with exponential backoff and jitter (tenacity) up to
 ``dispatch.max_attempts``, then becomes a dead letter and ``delivery_failed`` is called. A target
 that had started a send when the process stopped is reported "outcome unknown" instead of being
-run again, so a reply is never sent twice.
+run again, so a reply is never sent twice. Each plugin call has a time limit
+(``dispatch.plugin_timeout``, per plugin ``dispatch.plugin_timeouts``): a call past it is
+cancelled and is a failed attempt like any other (:class:`PluginTimeout`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -32,6 +35,7 @@ from botkit.errors import PermanentError
 from botkit.events import Event, Handoff, Message, Timer
 from botkit.hooks import call_all, call_plugin
 from botkit.hookspecs import HOOK_FOR_KIND
+from botkit.message_templates.target import TEMPLATES_TARGET, template_target
 from botkit.store.records import Delivery, StoredEvent
 
 if TYPE_CHECKING:
@@ -43,6 +47,22 @@ log = logging.getLogger("botkit.worker")
 TargetCall = Callable[[Event], Awaitable[None]]
 
 
+class PluginTimeout(Exception):
+    """A plugin call did not finish within its time limit and was cancelled."""
+
+
+async def within(limit: float, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
+    """``await call()``, cancelled after ``limit`` seconds with :class:`PluginTimeout`."""
+    deadline = asyncio.timeout(limit)
+    try:
+        async with deadline:
+            return await call()
+    except TimeoutError:
+        if not deadline.expired():
+            raise  # the plugin's own timeout: an ordinary failure
+        raise PluginTimeout(f"{what} did not finish within {limit:g} s; cancelled") from None
+
+
 @dataclass(slots=True)
 class Job:
     """A claimed event and its decoded form, on its way through the plugins."""
@@ -51,6 +71,8 @@ class Job:
     event: Event
     #: Per target, the outbox this process committed for the event (retries skip the handler).
     committed: dict[str, list[OutboxItem]] = field(default_factory=dict)
+    #: The target being run right now (for the log when dispatch stops).
+    running: str | None = None
 
 
 class Deliverer:
@@ -76,6 +98,9 @@ class Deliverer:
         core = core_target(self.bot, job.stored, event)
         if core is not None:
             targets.append((HANDOFF_TARGET, core))
+        templates = template_target(self.bot, job.stored, event)
+        if templates is not None:
+            targets.append((TEMPLATES_TARGET, templates))
         if isinstance(event, Message) and plugins.implementing("reply_for_message"):
             targets.append((REPLY_TARGET, self._reply_call(job)))
         hook, arg = HOOK_FOR_KIND[job.stored.kind]
@@ -96,9 +121,13 @@ class Deliverer:
 
     def _reply_call(self, job: Job) -> TargetCall:
         """The core's reply sender: the reply is chosen once and kept with the delivery."""
+        asked = self.bot.plugins.implementing("reply_for_message")
+        limit = max(self.settings.timeout_for(name) for name in asked)
+
         async def ask(event: Event) -> None:
             assert isinstance(event, Message)
-            await ask_reply(self.bot, event)
+            await within(limit, f"reply_for_message ({', '.join(asked)})",
+                         lambda: ask_reply(self.bot, event))
 
         async def call(event: Event) -> None:
             await self._handling.run(job.stored, event, REPLY_TARGET, ask, job.committed)
@@ -106,11 +135,15 @@ class Deliverer:
 
     def _plugin_call(self, job: Job, name: str, calls: list[tuple[str, str]], change: Any
                      ) -> TargetCall:
+        limit = self.settings.timeout_for(name)
+
         async def invoke(event: Event) -> None:
             for hook, arg in calls:
                 value = event if hook != "contact_updated" or change is None else (
                     replace(change, attempt=event.attempt))
-                await call_plugin(self.bot.plugins, hook, name, bot=self.bot, **{arg: value})
+                await within(limit, f"{hook} of plugin {name}", lambda hook=hook, arg=arg,
+                             value=value: call_plugin(self.bot.plugins, hook, name,
+                                                      bot=self.bot, **{arg: value}))
 
         async def call(event: Event) -> None:
             await self._handling.run(job.stored, event, name, invoke, job.committed)
@@ -118,6 +151,7 @@ class Deliverer:
 
     async def _deliver(self, job: Job, target: str, call) -> Delivery:
         """Run one target once, the common case, without any retry machinery."""
+        job.running = target
         if target in job.stored.in_doubt:
             error = PermanentError("outcome unknown: the process stopped while this was being "
                                    "sent; not sent again to avoid a duplicate")
@@ -170,8 +204,14 @@ class Deliverer:
 
     def _note_failure(self, job: Job, target: str, attempts: int, exc: Exception) -> None:
         permanent = isinstance(exc, PermanentError)
-        log.warning("plugin %s failed on %s (attempt %d%s): %s: %s", target, job.stored.key,
-                    attempts, ", permanent" if permanent else "", type(exc).__name__, exc)
+        if isinstance(exc, PluginTimeout):
+            log.warning("plugin %s timed out on %s (attempt %d): %s", target, job.stored.key,
+                        attempts, exc)
+            self.bot.stats.timed_out(target)
+        else:
+            log.warning("plugin %s failed on %s (attempt %d%s): %s: %s", target,
+                        job.stored.key, attempts, ", permanent" if permanent else "",
+                        type(exc).__name__, exc)
         self.bot.stats.failed(target)
         if attempts == 1 and not permanent:
             self._spawn_write(self.bot.store.record_delivery(
@@ -181,6 +221,11 @@ class Deliverer:
         log.error("plugin %s gave up on %s after %d attempt(s): %s: %s", target, job.stored.key,
                   attempts, type(exc).__name__, exc)
         self.bot.stats.dead_letter(target)
-        await call_all(self.bot.plugins, "delivery_failed", isolate=True, bot=self.bot,
-                       event=job.event, plugin=target, error=exc)
+        try:
+            await within(self.settings.plugin_timeout, "delivery_failed",
+                         lambda: call_all(self.bot.plugins, "delivery_failed", isolate=True,
+                                          bot=self.bot, event=job.event, plugin=target,
+                                          error=exc))
+        except PluginTimeout as late:
+            log.error("%s (after %s gave up on %s)", late, target, job.stored.key)
 

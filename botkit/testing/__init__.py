@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from botkit.testing.harness import ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN, BotRunner, make_settings
+from botkit.testing.harness import (
+    ACCESS_TOKEN,
+    APP_SECRET,
+    VERIFY_TOKEN,
+    BotRunner,
+    ManualClock,
+    make_settings,
+)
 from botkit.testing.live_server import LiveServer
 from botkit.testing.signing import encode, signature, signed_headers
 
@@ -14,6 +21,7 @@ __all__ = [
     "Conversation",
     "FakeGraphAPI",
     "LiveServer",
+    "ManualClock",
     "encode",
     "list_rows",
     "make_settings",

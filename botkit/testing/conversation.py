@@ -8,11 +8,17 @@ wire format, and the replies are what the fake Graph API accepted::
                             plugins={"auto-reply": {"default_reply": "Hi {name}!"}}) as chat:
         await chat.send_text("hello")
         assert await chat.reply_texts() == ["Hi Priya Raman!"]
+
+Dialogs that must survive restarts and redeliveries are tested the same way: ``chat.restart()``
+brings the bot back on the same store, ``chat.redeliver(wamid)`` posts an earlier message
+again, byte for byte, and with ``clock=ManualClock()`` ``chat.advance(seconds)`` moves time on
+and fires the conversation timers that are due.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 import time
 import tomllib
@@ -24,7 +30,7 @@ import httpx
 
 from botkit.testing import payloads
 from botkit.testing.fake_graph import FakeGraphAPI
-from botkit.testing.harness import ACCESS_TOKEN, BotRunner, make_settings
+from botkit.testing.harness import ACCESS_TOKEN, BotRunner, ManualClock, make_settings
 
 
 class Conversation:
@@ -40,10 +46,16 @@ class Conversation:
                  name: str | None = payloads.CUSTOMER_NAME, user_id: str | None = None,
                  phone_number_id: str = payloads.PHONE_NUMBER_ID,
                  display_phone_number: str = payloads.DISPLAY_PHONE_NUMBER,
-                 waba_id: str = payloads.WABA_ID) -> None:
+                 waba_id: str = payloads.WABA_ID,
+                 clock: Callable[[], float] | None = None,
+                 posted: dict[str, bytes] | None = None) -> None:
         if not customer and not user_id:
             raise ValueError("a conversation needs a customer wa_id or a user_id")
         self.runner, self.graph = runner, graph
+        #: The bot's clock; messages are stamped with its time unless given ``timestamp=``.
+        self.clock: Callable[[], float] = clock or runner.clock
+        # The exact bytes posted for each message id, shared by every customer of this bot.
+        self._posted: dict[str, bytes] = {} if posted is None else posted
         self.customer, self.name, self.user_id = customer, name, user_id
         self.phone_number_id = phone_number_id
         self._identity = {"sender": customer, "name": name, "user_id": user_id,
@@ -63,7 +75,8 @@ class Conversation:
         identity = {k: v for k, v in self._identity.items()
                     if k in ("phone_number_id", "display_phone_number", "waba_id")}
         return Conversation(self.runner, self.graph, customer=customer, name=name,
-                            user_id=user_id, **identity)
+                            user_id=user_id, clock=self.clock, posted=self._posted,
+                            **identity)
 
     # -- the customer speaks -------------------------------------------------------------------
 
@@ -74,12 +87,44 @@ class Conversation:
         if response.status_code != 200:
             raise AssertionError(f"the webhook answered {response.status_code} "
                                  f"{response.text!r} instead of 200")
+        for wamid in _message_ids(raw):
+            self._posted.setdefault(wamid, raw)
         return response
+
+    async def redeliver(self, wamid: str) -> httpx.Response:
+        """Post the body that carried message ``wamid`` again, byte for byte and signed, as
+        Meta does when it did not get (or did not believe) the first ``200``."""
+        try:
+            raw = self._posted[wamid]
+        except KeyError:
+            raise KeyError(f"no message {wamid!r} was posted to this bot; redeliver() takes a "
+                           "wamid that send_*() returned") from None
+        return await self.send(raw)
+
+    async def restart(self) -> None:
+        """Let every event posted so far be handled, then stop the bot and start a new one on
+        the same settings and store: what a deploy or a crash-and-restart leaves behind. The
+        fake Graph API and the replies not yet read stay as they were."""
+        await self.settle()
+        await self.runner.restart()
+
+    async def advance(self, seconds: float) -> None:
+        """Let everything posted so far be handled at the current time, move the bot's
+        :class:`~botkit.testing.ManualClock` ``seconds`` on, then wait until the timers due by
+        then have fired and every event is handled."""
+        if not isinstance(self.clock, ManualClock):
+            raise TypeError("advance() needs the bot to run on a ManualClock: "
+                            "conversation(..., clock=ManualClock())")
+        await self.settle()
+        self.clock.advance(seconds)
+        await self.settle()
 
     async def send_message(self, builder: Callable[..., dict[str, Any]], *args: Any,
                            **options: Any) -> str:
         """Build a message with a :mod:`botkit.testing.payloads` builder as this customer,
-        post it, and return its wamid: ``await chat.send_message(order_message, item)``."""
+        post it, and return its wamid: ``await chat.send_message(order_message, item)``.
+        The message is stamped with the bot's clock unless ``timestamp=`` says otherwise."""
+        options.setdefault("timestamp", int(self.clock()))
         body = builder(*args, **{**self._identity, **options})
         [item] = body["entry"][0]["changes"][0]["value"]["messages"]
         await self.send(body)
@@ -145,6 +190,25 @@ class Conversation:
         return bool(self.user_id) and message.get("recipient") == self.user_id
 
 
+def _message_ids(raw: bytes) -> list[str]:
+    """The id of every inbound message in a webhook body (none when it is not JSON)."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return []
+    found: list[str] = []
+    entries = body.get("entry") if isinstance(body, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        for change in changes if isinstance(changes, list) else []:
+            value = change.get("value") if isinstance(change, dict) else None
+            messages = value.get("messages") if isinstance(value, dict) else None
+            for message in messages if isinstance(messages, list) else []:
+                if isinstance(message, dict) and isinstance(message.get("id"), str):
+                    found.append(message["id"])
+    return found
+
+
 def reply_text(message: Mapping[str, Any]) -> str:
     """The text a customer reads in a sent message: a text body, the body of buttons or a list,
     a caption, an emoji, else ``[<type>]`` (``[template <name>]`` for a template)."""
@@ -196,8 +260,10 @@ async def conversation(*, enabled_plugins: list[str] | None = None,
 
     ``enabled_plugins`` and ``plugins`` (``{name: settings table}``) choose the plugins;
     ``settings_file`` takes both from a ``botkit.toml`` instead (explicit ones win).
-    ``extra_plugins`` adds plugin objects that are not installed, by name. Other keywords are
-    settings tables merged over the test settings (see :func:`~botkit.testing.make_settings`).
+    ``extra_plugins`` adds plugin objects that are not installed, by name. ``clock`` is the
+    bot's clock: a :class:`~botkit.testing.ManualClock` lets :meth:`Conversation.advance` move
+    time on. Other keywords are settings tables merged over the test settings (see
+    :func:`~botkit.testing.make_settings`).
     """
     if settings_file is not None:
         configured = settings_from_file(settings_file)
@@ -213,4 +279,4 @@ async def conversation(*, enabled_plugins: list[str] | None = None,
                                  plugins=plugins, **tables)
         runner = await stack.enter_async_context(
             BotRunner(settings, extra_plugins=extra_plugins, clock=clock))
-        yield Conversation(runner, graph, customer=customer, name=name)
+        yield Conversation(runner, graph, customer=customer, name=name, clock=clock)

@@ -1,4 +1,9 @@
-"""Run a real bot on a loopback server and talk to it like Meta does."""
+"""Run a real bot on a loopback server and talk to it like Meta does.
+
+Besides posting signed webhooks, a :class:`BotRunner` can restart its bot on the same store (the
+process goes away, a new one takes over) and fire the conversation timers that are due, so tests
+of durable dialogs need neither real processes nor real waiting (see :class:`ManualClock`).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,28 @@ from botkit.testing.signing import encode, signed_headers
 APP_SECRET = "test-secret"
 VERIFY_TOKEN = "test-verify-token"
 ACCESS_TOKEN = "test-access-token"
+
+
+class ManualClock:
+    """A clock a test moves by hand: pass it as ``clock=`` and call :meth:`advance`.
+
+    The bot reads the time from it for everything it decides by the clock (timers, the 24-hour
+    window, handoff TTLs, dedupe), so a 15-minute timeout takes no real time to test. It starts
+    at the real time, so that payloads stamped "now" look current to the bot.
+    """
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = time.time() if start is None else float(start)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock ``seconds`` forward; returns the new time."""
+        if seconds < 0:
+            raise ValueError(f"a clock only moves forward, not by {seconds} s")
+        self.now += seconds
+        return self.now
 
 
 def make_settings(data_dir: Path, *, enabled_plugins: list[str] | None = None,
@@ -50,13 +77,18 @@ class BotRunner:
 
     def __init__(self, settings: Settings, *, extra_plugins: Mapping[str, Any] | None = None,
                  clock: Callable[[], float] = time.time, app_secret: str = APP_SECRET) -> None:
-        from botkit.app import create_app
-
         self.settings = settings
-        self.app = create_app(settings, plugins=extra_plugins, clock=clock)
+        self.extra_plugins = extra_plugins
+        self.clock = clock
+        self.app = self._new_app()
         self.app_secret = app_secret
         self.server = LiveServer(self.app)
         self.client: httpx.AsyncClient | None = None
+
+    def _new_app(self) -> Any:
+        from botkit.app import create_app
+
+        return create_app(self.settings, plugins=self.extra_plugins, clock=self.clock)
 
     @property
     def bot(self):
@@ -74,7 +106,17 @@ class BotRunner:
     async def __aexit__(self, *exc: object) -> None:
         if self.client is not None:
             await self.client.aclose()
+            self.client = None
         await self.server.__aexit__(*exc)
+
+    async def restart(self) -> None:
+        """Stop the bot as a deploy would (dispatch ends, ``shutdown`` hooks run, the store
+        closes), then start a new app on the same settings and store: nothing survives in
+        memory (``bot.state`` starts empty), only what the store holds. The URL changes."""
+        await self.__aexit__(None, None, None)
+        self.app = self._new_app()
+        self.server = LiveServer(self.app)
+        await self.__aenter__()
 
     async def post(self, payload: Any, *, secret: str | None = None,
                    headers: Mapping[str, str] | None = None) -> httpx.Response:
@@ -89,14 +131,26 @@ class BotRunner:
         return await self.client.get(self.settings.server.path, params=params)
 
     async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every committed event has been dispatched and its ledger written."""
+        """Wait until every committed event has been dispatched and its ledger written, and
+        every conversation timer due by the bot's clock has fired and been handled."""
         dispatcher = self.app.extensions.get("botkit.dispatcher")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            fired = await self.fire_due_timers() if dispatcher is not None else 0
             if dispatcher is not None:
                 await dispatcher.wait_idle()
-            if await self.bot.store.pending_count() == 0 and (
+            if not fired and await self.bot.store.pending_count() == 0 and (
                     dispatcher is None or dispatcher.idle):
                 return
             await asyncio.sleep(0.01)
         raise TimeoutError(f"events still pending after {timeout:.1f} s")
+
+    async def fire_due_timers(self) -> int:
+        """Turn the timers due by the bot's clock into events now, as the bot's own timer loop
+        does on its next round; returns how many fired."""
+        bot = self.bot
+        fired = 0
+        while count := await bot.conversations.fire_due_timers(bot.clock()):
+            fired += count
+            bot.wake_dispatch()
+        return fired

@@ -6,7 +6,8 @@ pass them per fake: ``FakeGraphAPI(routes=...)``); the server itself never chang
 
 from __future__ import annotations
 
-from botkit.testing.fake_graph import media, messages, subscriptions
+from botkit.testing.fake_graph import media, media_upload, messages, subscriptions, templates
 from botkit.testing.fake_graph.route import Route
 
-DEFAULT_ROUTES: tuple[Route, ...] = (*messages.ROUTES, *media.ROUTES, *subscriptions.ROUTES)
+DEFAULT_ROUTES: tuple[Route, ...] = (*messages.ROUTES, *media.ROUTES, *media_upload.ROUTES,
+                                     *subscriptions.ROUTES, *templates.ROUTES)
