@@ -16,6 +16,7 @@ from botkit.cli.conversations import register_conversation_commands
 from botkit.cli.events import register_event_commands
 from botkit.cli.flows import register_flows_command
 from botkit.cli.meta import register_meta_commands
+from botkit.cli.send import register_send_command
 from botkit.cli.templates import register_templates_command
 from botkit.cli.timeline import register_timeline_commands
 from botkit.cli.tools import register_tool_commands
@@ -153,6 +154,7 @@ register_templates_command(cli)
 register_meta_commands(cli)
 register_tool_commands(cli)
 register_worker_command(cli)
+register_send_command(cli)
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ def message_body(body: str | Mapping[str, Any]) -> dict[str, Any]:
     """A text or a Cloud API message object, as the Graph API takes it."""
     if isinstance(body, str):
         return {"type": "text", "text": {"body": body}}
+    if callable(getattr(body, "to_body", None)):
+        return dict(body.to_body())  # type: ignore[union-attr]
     if isinstance(body, Mapping):
         return dict(body)
     raise TypeError(f"a message is a str or a mapping, not {type(body).__name__}")

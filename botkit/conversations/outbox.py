@@ -92,10 +92,20 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
                                      f"{exc}") from exc
         if bot.whatsapp is None:
             raise PermanentError("a plugin sent a message but no whatsapp.access_token is set")
+        try:  # a builder's local media is uploaded before the bracket; an upload may repeat
+            ready = await bot.whatsapp.resolve_uploads(item.phone_number_id, body)
+        except (GraphError, ValueError) as exc:
+            retryable = isinstance(exc, GraphError) and exc.retryable
+            await _settle(bot, event_key, plugin, item, "pending" if retryable else "failed",
+                          f"{type(exc).__name__}: {exc}")
+            if retryable:
+                raise
+            raise PermanentError(f"message {item.index} of {event_key} was not sent: "
+                                 f"{exc}") from exc
         item.status = "sending"
         await store.mark_sent(event_key, plugin, item, now)
         try:
-            result = await bot.whatsapp.send(item.phone_number_id, item.to, body,
+            result = await bot.whatsapp.send(item.phone_number_id, item.to, ready,
                                              recipient=item.recipient)
         except OutcomeUnknown as exc:
             raise PermanentError(f"message {item.index} of {event_key} may or may not have "

@@ -15,6 +15,7 @@ from botkit.errors import PermanentError
 from botkit.events import Message
 from botkit.hooks import first_result
 from botkit.replies import NO_REPLY
+from botkit.whatsapp.builders import message_bodies
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -35,10 +36,10 @@ async def ask_reply(bot: Bot, message: Message) -> None:
                              "expected str or dict")
     if not message.phone_number_id or not message.recipient:
         raise PermanentError(f"cannot reply to {message.id}: no business number or sender")
-    body = {"type": "text", "text": {"body": reply}} if isinstance(reply, str) else dict(reply)
     handling = current_handling.get()
     if handling is None:
         raise RuntimeError("ask_reply runs inside a handling context")
     to = message.sender
-    handling.queue(message.phone_number_id, to, body,
-                   recipient=None if to else message.sender_user_id)
+    for body in message_bodies(reply):
+        handling.queue(message.phone_number_id, to, body,
+                       recipient=None if to else message.sender_user_id)

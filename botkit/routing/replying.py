@@ -30,6 +30,8 @@ def reply_body(body: Any) -> dict[str, Any]:
     a mapping is taken as a message object (``{"type": "interactive", ...}``)."""
     if isinstance(body, str):
         return {"type": "text", "text": {"body": body}}
+    if callable(getattr(body, "to_body", None)):
+        return dict(body.to_body())
     if isinstance(body, Mapping):
         return dict(body)
     raise InvalidReply(f"a message handler returned {type(body).__name__}; expected a str, a "
@@ -48,7 +50,7 @@ async def send_reply(bot: Any, message: Message, body: Any) -> Any:
     payload = reply_body(body)
     if current_handling.get() is not None:
         # Inside botkit's dispatch: kept with the delivery record and sent at most once.
-        return await message.reply(payload)
+        return await message.reply(body if isinstance(body, str) else payload)
     if getattr(bot, "whatsapp", None) is None:
         raise CannotReply("a handler returned a reply but no whatsapp.access_token is set")
     if not message.phone_number_id or not message.recipient:

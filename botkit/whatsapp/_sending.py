@@ -4,6 +4,8 @@ calls (every message type, read receipts) and :class:`SendResult`, Meta's accept
 Kept apart from the transport so that the per-type conveniences read as one list; each builds
 its body with :mod:`botkit.whatsapp.messages` (Meta's limits checked before any request) and
 goes through :meth:`MessageSending.send`, the one place that addresses and rate-limits a send.
+``send`` also takes the typed builders of :mod:`botkit.whatsapp.builders`, uploading a
+builder's local media first (an upload may be repeated; the send is the step done once).
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from botkit.whatsapp._transport import GraphTransport, segment
+from botkit.whatsapp._transport import segment
+from botkit.whatsapp._uploads import MediaUploads
+from botkit.whatsapp.builders import _checks as check
+from botkit.whatsapp.builders.base import body_of
+from botkit.whatsapp.builders.text import TEXT_LIMIT
 from botkit.whatsapp.errors import OutcomeUnknown
 from botkit.whatsapp.messages import buttons_message, checked_text, list_message, media_message
 
@@ -49,8 +55,8 @@ class SendResult:
         )
 
 
-class MessageSending(GraphTransport):
-    """The message-sending methods of the client (a mixin over the transport)."""
+class MessageSending(MediaUploads):
+    """The message-sending methods of the client (a mixin over the transport and uploads)."""
 
     async def send(
         self,
@@ -62,11 +68,13 @@ class MessageSending(GraphTransport):
         recipient: str | None = None,
         biz_opaque_callback_data: str | None = None,
     ) -> SendResult:
-        """Send ``message`` (``{"type": "text", "text": {...}}`` etc.) from a business number.
+        """Send ``message`` (a builder, or ``{"type": "text", "text": {...}}`` etc.) from a
+        business number.
 
         ``to`` is a phone number, ``recipient`` a business-scoped user id (either or both);
-        ``reply_to`` quotes an earlier message.
+        ``reply_to`` quotes an earlier message. Local media of a builder is uploaded first.
         """
+        message = await self.resolve_uploads(phone_number_id, body_of(message))
         kind = message.get("type")
         if not isinstance(kind, str) or not isinstance(message.get(kind), Mapping | list):
             raise ValueError(
@@ -78,6 +86,10 @@ class MessageSending(GraphTransport):
             raise ValueError("a message needs 'to' (phone number) or 'recipient' (user id)")
         if reply_to and kind == "reaction":
             raise ValueError("a reaction cannot be sent as a reply (no context allowed)")
+        if kind == "text":  # the one limit Meta would otherwise refuse only after the call
+            text = message["text"]
+            check.text(text.get("body") if isinstance(text, Mapping) else text, "text body",
+                       TEXT_LIMIT)
         body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
         if to:
             body["to"] = to

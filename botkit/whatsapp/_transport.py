@@ -134,6 +134,7 @@ class GraphTransport:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
         token: str | None = None,
         limit: tuple[str, str | None] | None = None,
     ) -> dict[str, Any]:
@@ -151,6 +152,7 @@ class GraphTransport:
                     params=params,
                     json=json,
                     data=data,
+                    files=files,
                     headers={"Authorization": f"Bearer {bearer}"},
                 )
             except httpx.TransportError as exc:

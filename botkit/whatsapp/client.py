@@ -6,8 +6,9 @@ and a send whose answer was lost is never repeated (it could reach the user twic
 
 :class:`WhatsAppClient` is the one class plugins use; its methods come from small modules, one
 job each: ``_transport`` (settings checks, HTTP, rate limits, retries, generic
-:meth:`~WhatsAppClient.request`), ``_sending`` (the ``/messages`` calls) and ``_media_calls``
-(media lookup and download).
+:meth:`~WhatsAppClient.request`), ``_sending`` (the ``/messages`` calls), ``_uploads`` (media
+upload and deletion, and the local media of message builders) and ``_media_calls`` (media
+lookup and download).
 """
 
 from __future__ import annotations

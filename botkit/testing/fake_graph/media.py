@@ -2,7 +2,8 @@
 and the download URL itself, which needs the access token and the signature it was given.
 
 A route module like any other feature's: it only adds :data:`ROUTES`. Media are declared with
-:meth:`FakeGraphAPI.add_media`.
+:meth:`FakeGraphAPI.add_media`, or uploaded through ``POST /{phone-number-id}/media`` (see
+:mod:`.media_upload`), and served alike.
 """
 
 from __future__ import annotations
