@@ -1,17 +1,39 @@
-"""Log setup: one JSON object (or one plain line) per record, secrets masked."""
+"""Log setup: one JSON object per record for machines, a coloured ``key=value`` line for people,
+secrets masked either way.
+
+``format = "auto"`` picks by where the log goes: a terminal gets the readable text lines (in
+colour), a pipe or a file gets JSON, which log collectors read without guessing. Each event a
+bot takes in is logged once, as one short line of facts (kind, type, a masked customer number),
+never with what the customer wrote.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterable
 from contextvars import ContextVar
+from typing import Any, TextIO
 
-STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# Record attributes that are not fields of a line: the standard ones, and the copy of the
+# message with terminal colours that uvicorn adds to its records.
+STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime",
+                                                            "color_message"}
 # The key of the event being dispatched: every log line written meanwhile carries it.
 current_event: ContextVar[str | None] = ContextVar("botkit_event", default=None)
+FORMATS = ("auto", "json", "text")
+
+# ANSI colours for the text format (only ever written to a terminal).
+_RESET = "\033[0m"
+_DIM = "\033[2m"
+_KEY = "\033[36m"
+_LEVEL_COLOURS = {"DEBUG": "\033[2m", "INFO": "\033[32m", "WARNING": "\033[33m",
+                  "ERROR": "\033[31;1m", "CRITICAL": "\033[31;1m"}
+
+events_log = logging.getLogger("botkit.events")
 
 
 class EventContext(logging.Filter):
@@ -22,6 +44,12 @@ class EventContext(logging.Filter):
         if key is not None and not hasattr(record, "event"):
             record.event = key
         return True
+
+
+def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """What a record carries beyond the standard attributes (``extra=...``, the event key)."""
+    return {key: value for key, value in record.__dict__.items()
+            if key not in STANDARD_ATTRS and not key.startswith("_")}
 
 
 class JsonFormatter(logging.Formatter):
@@ -35,24 +63,49 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in record.__dict__.items():
-            if key not in STANDARD_ATTRS and not key.startswith("_"):
-                data[key] = value
+        data.update(extra_fields(record))
         if record.exc_info:
             data["error"] = self.formatException(record.exc_info)
         return json.dumps(data, default=str, ensure_ascii=False)
 
 
 class TextFormatter(logging.Formatter):
-    """``time level logger: message [event=key]`` for people reading a terminal."""
+    """``12:00:01.234 INFO  botkit.webhook  message  key=value ...`` for people at a terminal;
+    ``colour`` marks the level, the logger and the keys."""
 
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    def __init__(self, colour: bool = False) -> None:
+        super().__init__()
+        self.colour = colour
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        key = getattr(record, "event", None)
-        return f"{line} [event={key}]" if key else line
+        clock = time.strftime("%H:%M:%S", time.localtime(record.created))
+        stamp = f"{clock}.{int(record.msecs):03d}"
+        level = f"{record.levelname:<7}"
+        fields = " ".join(f"{self._key(key)}={_field_value(value)}"
+                          for key, value in extra_fields(record).items())
+        if self.colour:
+            level = _LEVEL_COLOURS.get(record.levelname, "") + level + _RESET
+            stamp, name = _DIM + stamp + _RESET, _DIM + record.name + _RESET
+        else:
+            name = record.name
+        line = f"{stamp} {level} {name}  {record.getMessage()}"
+        if fields:
+            line += "  " + fields
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+    def _key(self, key: str) -> str:
+        return _KEY + key + _RESET if self.colour else key
+
+
+def _field_value(value: Any) -> str:
+    """A value as ``key=value`` shows it: quoted when it holds spaces, quotes or ``=``."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str,
+                                                           ensure_ascii=False)
+    if not text or any(c in text for c in ' ="\n'):
+        return json.dumps(text, ensure_ascii=False)
+    return text
 
 
 class SecretMask(logging.Filter):
@@ -80,13 +133,38 @@ class SecretMask(logging.Filter):
         return True
 
 
-def configure(level: str = "INFO", fmt: str = "json", secrets: Iterable[str] = ()) -> None:
-    """Route every logger (botkit's, the server's) to stderr in the chosen format."""
-    handler = logging.StreamHandler(sys.stderr)
-    if fmt == "json":
+def is_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal a person reads (a closed or odd stream is not)."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def wants_colour(stream: TextIO) -> bool:
+    """Colour for a terminal, unless ``NO_COLOR`` is set (https://no-color.org)."""
+    return is_terminal(stream) and not os.environ.get("NO_COLOR")
+
+
+def resolve_format(fmt: str, stream: TextIO) -> str:
+    """``"json"`` or ``"text"``: ``"auto"`` is text on a terminal and JSON anywhere else."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown log format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt == "auto":
+        return "text" if is_terminal(stream) else "json"
+    return fmt
+
+
+def configure(level: str = "INFO", fmt: str = "auto", secrets: Iterable[str] = (), *,
+              stream: TextIO | None = None) -> None:
+    """Route every logger (botkit's, the server's) to ``stream`` (stderr) in the chosen
+    format: ``"json"``, ``"text"`` (coloured on a terminal) or ``"auto"`` (see the module)."""
+    stream = sys.stderr if stream is None else stream
+    handler = logging.StreamHandler(stream)
+    if resolve_format(fmt, stream) == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(TextFormatter())
+        handler.setFormatter(TextFormatter(colour=wants_colour(stream)))
     handler.addFilter(EventContext())
     handler.addFilter(SecretMask(secrets))
     root = logging.getLogger()
@@ -108,3 +186,58 @@ def mask_secrets(secrets: Iterable[str]) -> None:
         for log_filter in handler.filters:
             if isinstance(log_filter, SecretMask):
                 log_filter.add(secrets)
+
+
+# -- one line per event ------------------------------------------------------------------------
+
+def mask_customer(value: str | None) -> str | None:
+    """A customer's number or user id with its middle hidden: ``15557654321`` becomes
+    ``+1555***4321``; enough to tell two customers apart in a log, not to call one."""
+    if not value:
+        return None
+    if value.isdigit():
+        if len(value) >= 10:
+            return f"+{value[:4]}***{value[-4:]}"
+        return f"+{value[:2]}***{value[-2:]}" if len(value) >= 6 else "***"
+    return f"{value[:3]}***{value[-4:]}" if len(value) >= 10 else "***"
+
+
+def event_fields(event: Any) -> dict[str, str]:
+    """What one line says about an event: its kind, its type, and whose it is (masked).
+
+    Never a text, a caption or any other thing the customer wrote."""
+    kind = str(getattr(event, "kind", "event"))
+    fields = {"kind": kind}
+    if kind == "message":
+        fields["type"] = str(event.type)
+        who = event.sender or event.sender_user_id
+        role = "from"
+    elif kind == "status":
+        fields["type"] = str(event.status)
+        who = event.recipient_id or event.recipient_user_id
+        role = "to"
+    elif kind == "contact":
+        fields["type"] = str(event.change)
+        who = event.wa_id or event.user_id
+        role = "customer"
+    elif kind in ("timer", "handoff"):
+        fields["type"] = str(event.name if kind == "timer" else event.action)
+        who = str(event.conversation).partition(":")[2]
+        role = "customer"
+    elif kind == "error":
+        fields["type"] = str(event.code)
+        who, role = None, ""
+    else:
+        name = getattr(event, "event", None)
+        fields["type"] = f"{event.field}/{name}" if name else str(getattr(event, "field", "?"))
+        who, role = None, ""
+    masked = mask_customer(who)
+    if masked:
+        fields[role] = masked
+    return fields
+
+
+def log_received(event: Any) -> None:
+    """Log ``event`` at INFO as one short line (see :func:`event_fields`)."""
+    if events_log.isEnabledFor(logging.INFO):
+        events_log.info("event received", extra=event_fields(event))

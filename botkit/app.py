@@ -14,6 +14,7 @@ from botkit.bot import Bot
 from botkit.errors import StoreError
 from botkit.plugin_routes import register_plugin_routes
 from botkit.plugins import load_plugins
+from botkit.runtime.banner import announce_ready
 from botkit.runtime.lifecycle import Lifecycle
 from botkit.security.allowlist import guard_webhook
 from botkit.settings import Settings
@@ -52,8 +53,7 @@ def create_app(settings: Settings, *, plugins: Mapping[str, Any] | None = None,
         if lifecycle.dispatcher is not None:
             endpoint.dispatcher = lifecycle.dispatcher
             app.extensions["botkit.dispatcher"] = lifecycle.dispatcher
-        log.info("botkit ready: webhook at %s, plugins: %s", settings.server.path,
-                 ", ".join(plugin_set.names) or "none")
+        announce_ready(settings, plugin_set.names)
         # Everything allocated so far lives as long as the process: keep it out of the
         # collector's way so that collections stay short (fewer latency spikes).
         gc.collect()

@@ -13,7 +13,9 @@ from botkit import __name__ as package_name
 from botkit._logging import configure
 from botkit.cli.common import EXIT_FAILED, config_option, fail, load_settings, log_secrets
 from botkit.cli.conversations import register_conversation_commands
+from botkit.cli.dev import dev
 from botkit.cli.events import register_event_commands
+from botkit.cli.fake_graph_cmd import fake_graph
 from botkit.cli.flows import register_flows_command
 from botkit.cli.meta import register_meta_commands
 from botkit.cli.send import register_send_command
@@ -155,6 +157,8 @@ register_meta_commands(cli)
 register_tool_commands(cli)
 register_worker_command(cli)
 register_send_command(cli)
+cli.add_command(dev)
+cli.add_command(fake_graph)
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
-"""``botkit send-test``: post correctly signed sample webhooks to a running bot, the local twin of
-the test button in Meta's dashboard, once or as a load drill (repeats, batches, redeliveries).
+"""``botkit send-test``: post correctly signed webhooks to a running bot, the local twin of the
+test button in Meta's dashboard: a customer's own words (``--text``, ``--button``, ``--from``),
+a named sample, or a load drill (repeats, batches, redeliveries).
 
 Its own module because the drill (concurrent posting, the report of answers) is most of the
 tools' code and has nothing in common with the other tools but the settings lookup.
@@ -29,10 +30,95 @@ from botkit.cli._tool_settings import (
     settings_url,
 )
 from botkit.cli.common import config_option, fail
-from botkit.testing.payloads import SAMPLES, sample, webhook, wire_bytes
+from botkit.testing.payloads import (
+    CUSTOMER_NAME,
+    CUSTOMER_WA_ID,
+    SAMPLES,
+    Body,
+    button_reply_message,
+    sample,
+    text_message,
+    webhook,
+    wire_bytes,
+)
 from botkit.testing.signing import signed_headers
 
 PROGRESS_FROM = 10  # posts; shorter runs finish before a bar would help
+USER_ID = re.compile(r"^[A-Z]{2}\.[0-9A-Za-z]+$")  # a business-scoped user id, like US.1349...
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who a built message comes from: a wa_id (phone digits) or a business-scoped user id."""
+
+    wa_id: str | None
+    user_id: str | None = None
+    name: str | None = CUSTOMER_NAME
+
+    @classmethod
+    def parse(cls, value: str, name: str | None) -> Customer:
+        """``+1 555-765-4321``, ``15557654321`` or ``US.1349...``; BadParameter otherwise."""
+        digits = re.sub(r"[\s()+.-]", "", value)
+        if digits.isdigit() and 6 <= len(digits) <= 15:
+            return cls(digits, None, name)
+        if USER_ID.fullmatch(value.strip()):
+            return cls(None, value.strip(), name)
+        raise click.BadParameter(f"expected a WhatsApp number (6 to 15 digits, like "
+                                 f"+1 555 765 4321) or a user id (US.1349...), got {value!r}",
+                                 param_hint="--from")
+
+    def speaks(self, body: Body) -> Body:
+        """``body`` (a built sample) as sent by this customer: every message's sender and
+        contact, every status's recipient."""
+        for entry in body.get("entry", []):
+            for change in entry.get("changes", []):
+                value = change.get("value", {})
+                for item in value.get("messages", []):
+                    self._identify(item, "from", "from_user_id")
+                for contact in value.get("contacts", []):
+                    self._identify(contact, "wa_id", "user_id")
+                    if self.name is not None:
+                        contact.setdefault("profile", {})["name"] = self.name
+                for item in value.get("statuses", []):
+                    self._identify(item, "recipient_id", "recipient_user_id")
+        return body
+
+    def _identify(self, item: dict[str, Any], number_key: str, user_key: str) -> None:
+        item.pop(number_key, None)
+        item.pop(user_key, None)
+        if self.wa_id:
+            item[number_key] = self.wa_id
+        else:
+            item[user_key] = self.user_id
+
+    def options(self) -> dict[str, Any]:
+        """The payload builders' options for a message from this customer."""
+        return {"sender": self.wa_id, "user_id": self.user_id, "name": self.name}
+
+
+def split_button(value: str) -> tuple[str, str]:
+    """``ID:TITLE`` split at the last colon (ids of typed buttons contain colons); a value
+    without a colon is both the id and the title."""
+    button_id, sep, title = value.rpartition(":")
+    if not sep:
+        return value, value
+    if not button_id or not title:
+        raise click.BadParameter(f"expected ID:TITLE, got {value!r}", param_hint="--button")
+    return button_id, title
+
+
+def message_builder(kind: str, text: str | None, button: str | None,
+                    customer: Customer | None) -> Callable[[], Body]:
+    """What each POST carries: the customer's text or tap, else a fresh sample of ``kind``."""
+    options: dict[str, Any] = {} if customer is None else customer.options()
+    if text is not None:
+        return lambda: text_message(text, **options)
+    if button is not None:
+        button_id, title = split_button(button)
+        return lambda: button_reply_message(button_id, title, **options)
+    if customer is None:
+        return lambda: sample(kind)
+    return lambda: customer.speaks(sample(kind))
 
 
 @dataclass
@@ -42,7 +128,7 @@ class SendReport:
     url: str
     posts: int = 0
     items: int = 0
-    statuses: Counter = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
     first_answers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -122,6 +208,13 @@ def _print_report(report: SendReport, copies: int) -> None:
               metavar="KIND", help="Sample to build: a message type (text, image, "
               "button_reply, ...), status_<status>, error, or a webhook field name. Choices: "
               + ", ".join(SAMPLES) + ".")
+@click.option("--text", help="Post a text message saying TEXT, as a customer would.")
+@click.option("--button", metavar="ID:TITLE",
+              help="Post a tap on the reply button ID titled TITLE (split at the last colon).")
+@click.option("--from", "sender", metavar="WA_ID",
+              help="The customer's WhatsApp number (or user id). Default: the sample "
+                   "customer, 15557654321.")
+@click.option("--name", help="The customer's profile name. Default: Priya Raman.")
 @click.option("--file", "body_file", type=click.Path(exists=True, dir_okay=False,
                                                      path_type=Path),
               help="Post this file's exact bytes instead of a built sample.")
@@ -141,13 +234,29 @@ def _print_report(report: SendReport, copies: int) -> None:
 @click.option("--insecure", is_flag=True,
               help="Do not check the server's TLS certificate (a self-signed local one).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def send_test(config_path: str | None, url: str | None, kind: str, body_file: Path | None,
-              secret: str | None, repeat: int, duplicate: bool, batch: int, concurrency: int,
-              timeout: float, insecure: bool, as_json: bool) -> None:
-    """Post correctly signed sample webhooks to a running bot, like the test button in Meta's
-    dashboard; exits 1 when any answer was not 200."""
+def send_test(config_path: str | None, url: str | None, kind: str, text: str | None,
+              button: str | None, sender: str | None, name: str | None,
+              body_file: Path | None, secret: str | None, repeat: int, duplicate: bool,
+              batch: int, concurrency: int, timeout: float, insecure: bool,
+              as_json: bool) -> None:
+    """Post correctly signed webhooks to a running bot, like a customer writing (--text,
+    --button) or the test button in Meta's dashboard (--kind); exits 1 when any answer was
+    not 200."""
     if body_file is not None and batch > 1:
         raise click.UsageError("--batch builds samples; it cannot be used with --file")
+    if body_file is not None and (text, button, sender, name) != (None,) * 4:
+        raise click.UsageError("--file posts a body as it is; --text, --button, --from and "
+                               "--name build one")
+    if text is not None and button is not None:
+        raise click.UsageError("a message is a --text or a --button tap, not both")
+    if text is not None and not text.strip():
+        raise click.BadParameter("the text is empty; WhatsApp sends no empty messages",
+                                 param_hint="--text")
+    customer = None
+    if sender is not None or name is not None:
+        customer = Customer.parse(sender or CUSTOMER_WA_ID,
+                                  CUSTOMER_NAME if name is None else name)
+    build = message_builder(kind, text, button, customer)
     if url is not None and not re.match(r"^https?://", url):
         raise click.BadParameter(f"expected an http:// or https:// URL, got {url!r}",
                                  param_hint="--url")
@@ -157,7 +266,7 @@ def send_test(config_path: str | None, url: str | None, kind: str, body_file: Pa
     url = url or settings_url(config_path)
     fixed = body_file.read_bytes() if body_file is not None else None
     bodies = (fixed if fixed is not None else
-              wire_bytes(webhook(*(sample(kind) for _ in range(batch))))
+              wire_bytes(webhook(*(build() for _ in range(batch))))
               for _ in range(repeat))
     copies = 2 if duplicate else 1
     total = repeat * copies
@@ -171,5 +280,8 @@ def send_test(config_path: str | None, url: str | None, kind: str, body_file: Pa
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
         _print_report(report, copies)
+        if report.ok and (text is not None or button is not None):
+            click.echo("the bot answers through its Graph API ([whatsapp] graph_url): "
+                       "botkit fake-graph or botkit dev --fake-graph prints the answers")
     if not report.ok:
         sys.exit(1)

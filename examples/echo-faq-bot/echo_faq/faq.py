@@ -55,12 +55,9 @@ class Faq:
             echo_prefix=str(config["echo_prefix"]),
         )
 
-    def question(self, reply_id: str | None, prefix: str) -> Question | None:
-        """The question a tapped row or button id (``<prefix><question id>``) points at."""
-        if not reply_id or not reply_id.startswith(prefix):
-            return None
-        wanted = reply_id.removeprefix(prefix)
-        return next((q for q in self.questions if q.id == wanted), None)
+    def find(self, question_id: str) -> Question | None:
+        """The question with this id (from a tapped row or button), if it is still there."""
+        return next((q for q in self.questions if q.id == question_id), None)
 
     def menu(self, name: str) -> dict[str, Any]:
         """The list message: one row per question."""

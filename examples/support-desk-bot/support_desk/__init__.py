@@ -4,21 +4,24 @@ A customer who writes a trigger word ("agent", "human", ...) is handed off: the 
 message on their own WhatsApp, every later customer message is forwarded to them, and the bot
 only reacts with the seen emoji (a reply, so the plugins after this one stay quiet). Agents
 answer with ``#<number> <text>`` and close with ``#done <number>``; the bot relays both.
+
+The work is done by two routers (:mod:`.routes`), built at start-up from the settings: one
+chooses the replies (``reply_for_message``), one carries out the hand-offs
+(``message_received``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from botkit import Message, PermanentError, Reply, hookimpl
+from botkit import Message, Reply, Router, hookimpl
 
-from . import agents
 from .desk import Desk, Handoff
+from .routes import build_actions, build_answers
 
 if TYPE_CHECKING:
     import click
@@ -26,36 +29,42 @@ if TYPE_CHECKING:
     from botkit import Bot
 
 PLUGIN = "handoff"
-WORD = re.compile(r"\w+")
-TEXT_LIMIT = 4096
 
 
 @dataclass(frozen=True)
 class Support:
-    """The plugin's settings and its desk, kept on ``bot.state`` while the bot runs."""
+    """The plugin's settings, its desk and its routers, kept on ``bot.state`` while the bot
+    runs."""
 
     agents: frozenset[str]
-    triggers: frozenset[str]
     handoff_reply: str
     closing_reply: str
     seen_emoji: str
     desk: Desk
+    answers: Router
+    actions: Router
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], desk: Desk) -> Support:
         """From ``bot.config("handoff")``: checked against the schema, defaults filled in."""
+        agents = frozenset(config["agents"])
+        triggers = frozenset(trigger.lower() for trigger in config["triggers"])
         return cls(
-            agents=frozenset(config["agents"]),
-            triggers=frozenset(trigger.lower() for trigger in config["triggers"]),
+            agents=agents,
             handoff_reply=str(config["handoff_reply"]),
             closing_reply=str(config["closing_reply"]),
             seen_emoji=str(config["seen_emoji"]),
             desk=desk,
+            answers=build_answers(agents, triggers),
+            actions=build_actions(agents, triggers),
         )
 
-    def asks_for_person(self, message: Message) -> bool:
-        words = set(WORD.findall((message.text or "").lower()))
-        return message.type == "text" and bool(words & self.triggers)
+    async def open_handoff(self, message: Message) -> Handoff | None:
+        """The open hand-off of the message's sender, if there is one."""
+        if message.sender is None:
+            return None
+        handoff = await asyncio.to_thread(self.desk.find, message.sender)
+        return handoff if handoff is not None and handoff.is_open else None
 
 
 @hookimpl
@@ -74,42 +83,17 @@ async def shutdown(bot: Bot) -> None:
 
 @hookimpl
 async def reply_for_message(bot: Bot, message: Message) -> Reply | None:
-    """Decided from the desk as it was before this message: the same answer on every retry."""
+    """What the customer or agent is told (see :func:`.routes.build_answers`)."""
     support: Support = bot.state[PLUGIN]
-    customer = message.sender
-    if customer is None or message.type == "system":
-        return None
-    if customer in support.agents:
-        return await _answer_agent(support, message)
-    handoff = await asyncio.to_thread(support.desk.find, customer)
-    if handoff is not None and handoff.is_open:
-        if handoff.opened_by == message.id:
-            return support.handoff_reply
-        return {"type": "reaction",
-                "reaction": {"message_id": message.id, "emoji": support.seen_emoji}}
-    return support.handoff_reply if support.asks_for_person(message) else None
+    reply: Reply | None = await support.answers.dispatch(message, bot=bot, support=support)
+    return None if reply is Router.CONTINUE else reply
 
 
 @hookimpl
 async def message_received(bot: Bot, message: Message) -> None:
     """Open hand-offs, bring customers' messages to the agents, carry out agents' commands."""
     support: Support = bot.state[PLUGIN]
-    customer = message.sender
-    if customer is None or message.type == "system":
-        return
-    if customer in support.agents:
-        await _carry_out(bot, support, message)
-        return
-    handoff = await asyncio.to_thread(support.desk.find, customer)
-    if handoff is None or not handoff.is_open:
-        if not support.asks_for_person(message):
-            return
-        name = message.contact.name if message.contact else None
-        handoff = await asyncio.to_thread(support.desk.hand_off, customer, name, message.id)
-    text = (agents.handoff_notice if handoff.opened_by == message.id else agents.forwarded)(
-        handoff.name, customer, message)
-    for agent in sorted(support.agents):
-        await _send_once(bot, support.desk, message, agent, text)
+    await support.actions.dispatch(message, bot=bot, support=support)
 
 
 @hookimpl
@@ -117,53 +101,3 @@ def register_commands(cli: click.Group) -> None:
     from .cli import handoffs
 
     cli.add_command(handoffs)
-
-
-async def _answer_agent(support: Support, message: Message) -> str:
-    command = agents.parse(message.text)
-    if command.action == "list":
-        open_now = await asyncio.to_thread(support.desk.open_handoffs)
-        return "\n".join(agents.who(h.name, h.customer) for h in open_now) or \
-            "No open conversations."
-    if command.action == "help":
-        return agents.HELP
-    assert command.customer is not None
-    handoff = await asyncio.to_thread(support.desk.find, command.customer)
-    if not _still_ours(handoff, message):
-        return f"No open conversation with +{command.customer}.\n{agents.HELP}"
-    assert handoff is not None
-    if command.action == "done":
-        return f"Closed the conversation with {agents.who(handoff.name, handoff.customer)}."
-    return f"Sent to {agents.who(handoff.name, handoff.customer)}."
-
-
-def _still_ours(handoff: Handoff | None, message: Message) -> bool:
-    """Open, or closed by this very message (a retry after the close went through)."""
-    return handoff is not None and (handoff.is_open or handoff.closed_by == message.id)
-
-
-async def _carry_out(bot: Bot, support: Support, message: Message) -> None:
-    command = agents.parse(message.text)
-    if command.action not in ("relay", "done"):
-        return
-    assert command.customer is not None
-    handoff = await asyncio.to_thread(support.desk.find, command.customer)
-    if not _still_ours(handoff, message):
-        return
-    if command.action == "relay":
-        await _send_once(bot, support.desk, message, command.customer, command.text or "")
-        return
-    await asyncio.to_thread(support.desk.close_handoff, command.customer, message.id)
-    await _send_once(bot, support.desk, message, command.customer, support.closing_reply)
-
-
-async def _send_once(bot: Bot, desk: Desk, message: Message, to: str, text: str) -> None:
-    """Send ``text`` to ``to`` for ``message`` unless an earlier attempt already did."""
-    if await asyncio.to_thread(desk.relayed, message.id, to):
-        return
-    if bot.whatsapp is None:
-        raise PermanentError("handoff needs whatsapp.access_token to reach agents and customers")
-    if message.phone_number_id is None:
-        raise PermanentError(f"message {message.id} names no business number to answer from")
-    await bot.whatsapp.send_text(message.phone_number_id, to, text[:TEXT_LIMIT])
-    await asyncio.to_thread(desk.note_relayed, message.id, to)

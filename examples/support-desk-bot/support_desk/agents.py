@@ -1,40 +1,19 @@
-"""What agents type and what they are told: commands from an agent's WhatsApp, and the texts
-that bring customers' messages to them."""
+"""What agents type and what they are told: the commands an agent writes from WhatsApp (as
+patterns for the routers' ``f.text.regex`` filters), and the texts that bring customers'
+messages to them."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from botkit import Message
 
-_RELAY = re.compile(r"^#(\d{6,15})\s+(.+)$", re.DOTALL)
-_DONE = re.compile(r"^#done\s+(\d{6,15})\s*$", re.IGNORECASE)
-_LIST = re.compile(r"^#list\s*$", re.IGNORECASE)
+RELAY = re.compile(r"^#(?P<customer>\d{6,15})\s+(?P<text>.+)$", re.DOTALL)
+DONE = re.compile(r"^#done\s+(?P<customer>\d{6,15})\s*$", re.IGNORECASE)
+LIST = re.compile(r"^#list\s*$", re.IGNORECASE)
 
 HELP = ("Commands:\n#<number> <text>  answer a customer\n#done <number>  close the "
         "conversation\n#list  the open conversations")
-
-
-@dataclass(frozen=True)
-class Command:
-    """``relay`` (text to a customer), ``done`` (close), ``list``, or ``help`` for anything
-    else."""
-
-    action: str
-    customer: str | None = None
-    text: str | None = None
-
-
-def parse(text: str | None) -> Command:
-    text = (text or "").strip()
-    if match := _DONE.match(text):
-        return Command("done", match.group(1))
-    if _LIST.match(text):
-        return Command("list")
-    if match := _RELAY.match(text):
-        return Command("relay", match.group(1), match.group(2).strip())
-    return Command("help")
 
 
 def who(name: str | None, customer: str) -> str:

@@ -1,13 +1,22 @@
-"""Reply rules: which inbound message a rule answers, compiled once when the bot starts."""
+"""Reply rules: which inbound message a rule answers, compiled once when the bot starts.
+
+Each rule becomes a router filter (:attr:`Rule.filter`), composed from botkit's own filters
+where they say the same thing (message types, button ids and where a tap came from) and from
+small predicates on the message text. The text here is wider than botkit's ``f.text``
+filters look at: a caption, a button's title, a reaction's emoji count too.
+"""
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from botkit import Message
+from botkit import filters as f
 
 from .replies import ReplyTemplate
 
@@ -31,38 +40,44 @@ class Rule:
     case_sensitive: bool = False
 
     @property
-    def has_triggers(self) -> bool:
-        return bool(self.keywords or self.exact or self.patterns or self.payloads
-                    or self.reply_ids)
+    def filter(self) -> f.Filter:
+        """Which messages this rule answers, as one router filter: the type limit (or, without
+        ``types``, anything but the quiet types) and any of the triggers."""
+        kinds = f.message_type(*self.types) if self.types else ~f.message_type(*QUIET_TYPES)
+        triggers = self._triggers()
+        if not triggers:
+            return kinds
+        return kinds & functools.reduce(operator.or_, triggers)
 
-    def matches(self, message: Message) -> bool:
-        if self.types and message.type not in self.types:
-            return False
-        if not self.types and message.type in QUIET_TYPES:
-            return False
-        if not self.has_triggers:
-            return True
-        return self._text_matches(message.text) or self._choice_matches(message)
-
-    def _text_matches(self, text: str | None) -> bool:
-        if not text:
-            return False
-        if self.exact and self._fold(text.strip()) in self.exact:
-            return True
-        return any(p.search(text) for p in self.keywords) or any(
-            p.search(text) for p in self.patterns)
-
-    def _choice_matches(self, message: Message) -> bool:
-        if message.reply_id is None:
-            return False
-        if message.type == "button":
-            return message.reply_id in self.payloads
-        if message.type == "interactive":
-            return message.reply_id in self.reply_ids
-        return False
+    def _triggers(self) -> list[f.Filter]:
+        found: list[f.Filter] = []
+        if self.exact:
+            exact = self.exact
+            found.append(f.Predicate(lambda m: self._fold((m.text or "").strip()) in exact,
+                                     f"exact({', '.join(map(repr, sorted(exact)))})"))
+        if self.keywords:
+            found.append(_text_search(self.keywords, "keywords"))
+        if self.patterns:
+            found.append(_text_search(self.patterns, "regex"))
+        if self.payloads:
+            found.append(f.button.source("template") & f.button.id(*sorted(self.payloads)))
+        if self.reply_ids:
+            found.append(f.button.source("button", "list")
+                         & f.button.id(*sorted(self.reply_ids)))
+        return found
 
     def _fold(self, text: str) -> str:
         return text if self.case_sensitive else text.casefold()
+
+
+def _text_search(patterns: tuple[re.Pattern[str], ...], label: str) -> f.Filter:
+    """Any of ``patterns`` found in the message text (body, caption, title, emoji)."""
+    def check(message: Message) -> bool:
+        text = message.text
+        if not text:
+            return False
+        return any(p.search(text) for p in patterns)
+    return f.Predicate(check, f"{label}({', '.join(repr(p.pattern) for p in patterns)})")
 
 
 def compile_rule(table: Mapping[str, Any], where: str) -> Rule:

@@ -48,8 +48,3 @@ def test_settings_are_checked_when_the_bot_starts(tmp_path):
         BotRunner(settings)  # botkit checks the table against config.schema.json
     assert f"plugins.{PLUGIN}.keywords" in str(problems.value)
     assert "colour" in str(problems.value)
-
-
-@pytest.mark.parametrize("n", range(10))
-def test_more(n):
-    assert n >= 0

@@ -1,8 +1,10 @@
 """{{ cookiecutter.description }}.
 
-A botkit plugin: the functions marked ``@hookimpl`` are its hooks (see botkit's hook reference).
-Everything it uses comes from ``botkit`` itself, the typed public API; ``mypy --strict`` checks
-the hooks against it.
+A botkit plugin built on a router: each handler below says with its filters which events it
+wants, and what a message handler returns is the reply. The package is the plugin (its entry
+point names it); the hooks it hands to the router (``message_received``, ``status_received``)
+route every event of their kind, and ``startup`` is a hook of its own. Everything comes from
+``botkit`` itself, the typed public API, so ``mypy --strict`` checks it all.
 """
 
 from __future__ import annotations
@@ -12,13 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botkit import Message, Reply, Status, hookimpl
+from botkit import Message, Reply, Router, SkipHandler, Status, hookimpl
+from botkit import filters as f
 
 if TYPE_CHECKING:
     from botkit import Bot
 
 PLUGIN = "{{ cookiecutter.plugin_name }}"
 WORD = re.compile(r"\w+")
+
+router = Router(PLUGIN)
+message_received = router.message_received
+status_received = router.status_received
 
 
 @dataclass(frozen=True)
@@ -42,18 +49,18 @@ def startup(bot: Bot) -> None:
     bot.state[PLUGIN] = Settings.from_config(bot.config(PLUGIN))
 
 
-@hookimpl
-def reply_for_message(bot: Bot, message: Message) -> Reply | None:
-    """Answer a text that contains one of the keywords; stay silent (None) otherwise."""
+@router.message(f.text.any())
+def greet(message: Message, bot: Bot) -> Reply:
+    """Answer a text that contains one of the keywords; pass any other on (SkipHandler), so
+    that it gets no reply from this plugin."""
     settings: Settings = bot.state[PLUGIN]
-    words = set(WORD.findall((message.text or "").lower()))
-    if message.type != "text" or not words & settings.keywords:
-        return None
+    if not set(WORD.findall((message.text or "").lower())) & settings.keywords:
+        raise SkipHandler
     name = message.contact.name if message.contact and message.contact.name else "there"
     return settings.reply.replace("{name}", name)
 
 
-@hookimpl
-def status_received(bot: Bot, status: Status) -> None:
+@router.status()
+def log_status(status: Status, bot: Bot) -> None:
     """Log what happened to the messages the bot sent."""
     bot.log.info("%s: message %s is now %s", PLUGIN, status.id, status.status)
