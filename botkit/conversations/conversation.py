@@ -21,6 +21,11 @@ from botkit.conversations.records import (
     TimerSpec,
 )
 
+#: The state prefix, data key and timer prefix of :meth:`Conversation.ask`.
+ASKING = "asking:"
+ASK_KEY = "_ask"
+ASK_TIMER = "ask:"
+
 #: ``queue(phone_number_id, to, recipient, body, fallback)``: keep a message to send.
 Queue = Callable[[str, "str | None", "str | None", dict[str, Any], "Mapping[str, Any] | None"],
                  OutboxItem]
@@ -155,6 +160,52 @@ class Conversation:
     def hand_back(self) -> None:
         """Give the conversation back to the bot."""
         self._changes.mode = ModeChange("bot", by=self.plugin)
+
+    # -- asking and waiting for the answer --------------------------------------------------
+
+    def ask(self, step: str, question: str | Mapping[str, Any], *, expect: str | None = None,
+            cancel_words: tuple[str, ...] = ("cancel",), timeout: float | None = None,
+            fallback: Mapping[str, Any] | None = None) -> None:
+        """Send ``question`` and wait, durably, for the customer's answer as step ``step``.
+
+        The wait is conversation state, so it survives restarts and is seen by every
+        instance; a router's ``@router.answer(step)`` handler gets the answer. ``expect``
+        names the kind of answer (``"text"``, ``"button"``, ``"location"``, ``"image"``, ...;
+        ``None``: any message); another kind of message has the question asked again.
+        ``cancel_words`` (compared trimmed, case-insensitively) end the wait
+        (``@router.cancelled(step)``); after ``timeout`` seconds without an answer
+        ``@router.timed_out(step)`` runs. Other dialog data is kept.
+        """
+        self.send(question, fallback=fallback)
+        self.set_state(ASKING + step)
+        self.data[ASK_KEY] = {"step": step, "expect": expect,
+                              "cancel": [w.strip().lower() for w in cancel_words],
+                              "question": message_body(question)}
+        if timeout is not None:
+            self.schedule(ASK_TIMER + step, delay=timeout, data={"step": step})
+        else:
+            self.cancel(ASK_TIMER + step)
+
+    @property
+    def asking(self) -> str | None:
+        """The step whose answer this conversation waits for, if any."""
+        state = self._state or ""
+        return state[len(ASKING):] if state.startswith(ASKING) else None
+
+    @property
+    def question(self) -> Mapping[str, Any] | None:
+        """What :meth:`ask` is waiting on: ``step``, ``expect``, ``cancel``, ``question``."""
+        ask = self.data.get(ASK_KEY)
+        return ask if isinstance(ask, Mapping) and self.asking else None
+
+    def stop_asking(self) -> None:
+        """Stop waiting (the answer came, was cancelled or timed out); other data stays."""
+        step = self.asking
+        if step is None:
+            return
+        self.data.pop(ASK_KEY, None)
+        self.set_state(None)
+        self.cancel(ASK_TIMER + step)
 
     # -- messages ---------------------------------------------------------------------------
 

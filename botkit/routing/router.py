@@ -21,6 +21,7 @@ from typing import Any, ClassVar, TypeVar
 from ._classify import kinds_of
 from ._handlers import Handler
 from ._hooks import RouterHooks, UnexpectedHandlerResult
+from .asking import AskingRoutes
 from .filters_base import FilterLike, Predicate, all_of
 from .middleware import Middleware, Next, checked, wrap
 from .signals import CONTINUE, SkipHandler
@@ -46,7 +47,7 @@ class _Entry:
     item: Handler | Router
 
 
-class Router(RouterHooks):
+class Router(RouterHooks, AskingRoutes):
     """Handlers for events, registered with decorators; see the module docstring."""
 
     CONTINUE: ClassVar[Any] = CONTINUE
