@@ -86,6 +86,7 @@ class Bot:
         """Create the Cloud API client when an access token is configured."""
         wa = self.settings.whatsapp
         if wa.access_token and self.whatsapp is None:
+            from botkit.conversations.policy import window_policy
             from botkit.whatsapp.client import WhatsAppClient
 
             self.whatsapp = WhatsAppClient(
@@ -93,6 +94,7 @@ class Bot:
                 api_version=wa.api_version, messages_per_second=wa.messages_per_second,
                 timeout=wa.timeout,
             )
+            self.whatsapp.send_policy = window_policy(self)
 
     async def close_whatsapp(self) -> None:
         if self.whatsapp is not None:

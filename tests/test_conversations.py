@@ -282,3 +282,47 @@ async def test_outside_the_window_without_a_fallback_nothing_is_sent(botkit_runn
     assert fake_graph.sent_messages() == []
     [(_, plugin, error)] = failures.dead
     assert plugin == "late" and "window is closed" in error
+
+
+class Direct:
+    """Sends with bot.whatsapp directly, outside the outbox."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    @hookimpl
+    async def message_received(self, bot, message):
+        try:
+            await bot.whatsapp.send(message.phone_number_id, message.sender,
+                                    {"type": "text", "text": {"body": "direct"}})
+        except Exception as exc:
+            self.errors.append(type(exc).__name__)
+
+
+async def test_direct_sends_outside_the_window_are_refused_or_replaced_by_the_fallback(
+        botkit_runner_factory, fake_graph):
+    late = int(time.time()) - 25 * 3600
+    refusing = Direct()
+    bot = await botkit_runner_factory(enabled_plugins=["direct"],
+                                      extra_plugins={"direct": refusing},
+                                      whatsapp={"graph_url": fake_graph.url})
+    await bot.post(payloads.text_message("hi", timestamp=late))
+    await bot.settle()
+    assert refusing.errors == ["WindowClosed"] and fake_graph.sent_messages() == []
+
+    replacing = Direct()
+    other = await botkit_runner_factory(
+        enabled_plugins=["direct"], extra_plugins={"direct": replacing},
+        whatsapp={"graph_url": fake_graph.url},
+        conversations={"fallback_template": "we_are_back", "fallback_language": "en_GB"})
+    await other.post(payloads.text_message("hi", timestamp=late))
+    await other.settle()
+    [sent] = fake_graph.sent_messages()
+    assert replacing.errors == [] and sent["template"]["name"] == "we_are_back"
+
+    await other.post(payloads.text_message("hi again"))  # a fresh message opens the window
+    await other.settle()
+    await asyncio.sleep(0.2)
+    await other.post(payloads.text_message("and again"))
+    await other.settle()
+    assert texts(fake_graph)[-1:] == ["direct"]

@@ -12,7 +12,7 @@ message is replaced by its fallback template (sent once for the event) or refuse
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botkit.conversations.records import OutboxItem
 from botkit.errors import PermanentError
@@ -71,7 +71,8 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
                           "conversation")
             continue
         if item.free_form and not window_open:
-            if item.fallback is None:
+            fallback = item.fallback or _configured_fallback(bot)
+            if fallback is None:
                 await _settle(bot, event_key, plugin, item, "failed", "window closed")
                 raise WindowClosed(
                     f"the customer's 24-hour window is closed; message {item.index} of "
@@ -79,7 +80,7 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
             if fallback_used:
                 await _settle(bot, event_key, plugin, item, "suppressed", "fallback sent already")
                 continue
-            body, fallback_used = item.fallback, True
+            body, fallback_used = fallback, True
         if body.get("type") == "template":
             from botkit.message_templates import TemplateError, check_before_send
 
@@ -106,7 +107,7 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
         await store.mark_sent(event_key, plugin, item, now)
         try:
             result = await bot.whatsapp.send(item.phone_number_id, item.to, ready,
-                                             recipient=item.recipient)
+                                             recipient=item.recipient, apply_policy=False)
         except OutcomeUnknown as exc:
             raise PermanentError(f"message {item.index} of {event_key} may or may not have "
                                  f"been sent; not sent again: {exc}") from exc
@@ -128,3 +129,9 @@ async def _settle(bot: Bot, event_key: str, plugin: str, item: OutboxItem, statu
     await bot.conversations.mark_sent(event_key, plugin, item, bot.clock())
     if status == "suppressed":
         log.info("message %d of %s held back: %s", item.index, event_key, result)
+
+
+def _configured_fallback(bot: Bot) -> dict[str, Any] | None:
+    from botkit.conversations.policy import configured_fallback
+
+    return configured_fallback(bot)

@@ -10,7 +10,7 @@ builder's local media first (an upload may be repeated; the send is the step don
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,8 +55,15 @@ class SendResult:
         )
 
 
+#: ``policy(phone_number_id, customer, message) -> message``: what may be sent (may raise).
+SendPolicy = Callable[[str, str, Mapping[str, Any]], Awaitable[Mapping[str, Any]]]
+
+
 class MessageSending(MediaUploads):
     """The message-sending methods of the client (a mixin over the transport and uploads)."""
+
+    #: Set by the bot: the 24-hour window for free-form messages (see botkit.conversations).
+    send_policy: SendPolicy | None = None
 
     async def send(
         self,
@@ -67,14 +74,20 @@ class MessageSending(MediaUploads):
         reply_to: str | None = None,
         recipient: str | None = None,
         biz_opaque_callback_data: str | None = None,
+        apply_policy: bool = True,
     ) -> SendResult:
         """Send ``message`` (a builder, or ``{"type": "text", "text": {...}}`` etc.) from a
         business number.
 
         ``to`` is a phone number, ``recipient`` a business-scoped user id (either or both);
         ``reply_to`` quotes an earlier message. Local media of a builder is uploaded first.
+        The bot's send policy (the 24-hour window) applies unless ``apply_policy`` is False
+        (botkit's own outbox applies it itself).
         """
-        message = await self.resolve_uploads(phone_number_id, body_of(message))
+        message = body_of(message)
+        if self.send_policy is not None and apply_policy and (to or recipient):
+            message = await self.send_policy(phone_number_id, to or recipient or "", message)
+        message = await self.resolve_uploads(phone_number_id, message)
         kind = message.get("type")
         if not isinstance(kind, str) or not isinstance(message.get(kind), Mapping | list):
             raise ValueError(
