@@ -15,6 +15,7 @@ from botkit.plugin_config import PluginConfig
 from botkit.plugin_set import PluginSet
 from botkit.settings import Settings
 from botkit.store import Store
+from botkit.telemetry.tracing import Tracing, open_tracing
 from botkit.validation.events import EventChecker
 from botkit.webhook.admission import Backpressure
 
@@ -45,6 +46,10 @@ class Bot:
             min_free_bytes=settings.store.min_free_mb * 2**20,
             data_dir=_store_dir(settings.store.url), stats=self.stats, clock=clock)
         self.log = logging.getLogger("botkit")
+        #: OpenTelemetry spans when ``[telemetry] enabled`` (else every call is a no-op).
+        self.tracing: Tracing = open_tracing(
+            settings.telemetry.enabled, service_name=settings.telemetry.service_name,
+            otlp_endpoint=settings.telemetry.otlp_endpoint)
         #: Conversation state, timers, outbox and handoff, beside the event log.
         self.conversations: ConversationStore = open_conversations(store)
         #: Conversations a person has, as last read (refreshed about once a second); sends
@@ -95,6 +100,7 @@ class Bot:
                 timeout=wa.timeout,
             )
             self.whatsapp.send_policy = window_policy(self)
+            self.whatsapp.tracing = self.tracing
 
     async def close_whatsapp(self) -> None:
         if self.whatsapp is not None:

@@ -45,7 +45,7 @@ def is_test_file(path: Path) -> bool:
 
 #: The public modules: ``botkit`` itself and the documented feature namespaces.
 PUBLIC = ("botkit", "botkit.cli", "botkit.routing", "botkit.flows", "botkit.message_templates",
-          "botkit.whatsapp.builders")
+          "botkit.whatsapp.builders", "botkit.inbound_media")
 
 
 def allowed(module: str, in_test: bool) -> bool:

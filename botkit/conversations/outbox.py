@@ -119,6 +119,7 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
                 raise
             raise PermanentError(f"message {item.index} of {event_key} was refused: "
                                  f"{exc}") from exc
+        bot.tracing.remember_send(result.message_id)
         tag = "fallback:" if body is not item.body else ""
         await _settle(bot, event_key, plugin, item, "sent", tag + result.message_id)
 

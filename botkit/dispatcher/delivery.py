@@ -35,6 +35,7 @@ from botkit.errors import PermanentError
 from botkit.events import Event, Handoff, Message, Timer
 from botkit.hooks import call_all, call_plugin
 from botkit.hookspecs import HOOK_FOR_KIND
+from botkit.inbound_media.target import MEDIA_TARGET, media_target
 from botkit.message_templates.target import TEMPLATES_TARGET, template_target
 from botkit.store.records import Delivery, StoredEvent
 
@@ -73,6 +74,8 @@ class Job:
     committed: dict[str, list[OutboxItem]] = field(default_factory=dict)
     #: The target being run right now (for the log when dispatch stops).
     running: str | None = None
+    #: The webhook request's span that stored this event (when tracing is on).
+    trace: str | None = None
 
 
 class Deliverer:
@@ -95,6 +98,9 @@ class Deliverer:
         """(ledger name, coroutine function) for each delivery this event needs, in order."""
         plugins, event = self.bot.plugins, job.event
         targets: list[tuple[str, TargetCall]] = []
+        media = media_target(self.bot, job.stored, event)  # first: handlers find the file
+        if media is not None:
+            targets.append((MEDIA_TARGET, media))
         core = core_target(self.bot, job.stored, event)
         if core is not None:
             targets.append((HANDOFF_TARGET, core))
@@ -160,7 +166,9 @@ class Deliverer:
             return Delivery(target, "dead", 1, str(error))
         started = time.perf_counter()
         try:
-            await call(job.event)
+            with self.bot.tracing.span("plugin.attempt", {"botkit.plugin": target,
+                                                          "botkit.attempt": 1}):
+                await call(job.event)
         except Exception as exc:
             self._note_failure(job, target, 1, exc)
             if isinstance(exc, PermanentError) or self.settings.max_attempts == 1:
@@ -192,7 +200,9 @@ class Deliverer:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number + 1
                     try:
-                        await call(replace(job.event, attempt=first + attempts - 1))
+                        with self.bot.tracing.span("plugin.attempt", {
+                                "botkit.plugin": target, "botkit.attempt": attempts}):
+                            await call(replace(job.event, attempt=first + attempts - 1))
                     except Exception as exc:
                         self._note_failure(job, target, attempts, exc)
                         raise

@@ -1,7 +1,11 @@
 """Dispatch: claim stored events, check them, run every enabled plugin, retry, dead-letter.
 
 Events of one conversation (business number + customer) are handled in order by one task at a
-time; different conversations run concurrently, up to ``dispatch.concurrency``.
+time; different conversations run concurrently, up to ``dispatch.concurrency``. A plugin call
+that has run for more than ``STUCK_SECONDS`` (hung, or slow, or waiting to be retried) stops
+counting against that limit: another worker starts beside it, up to as many again, so that
+stuck conversations never hold up the others. Every call also has its time limit (see
+``delivery``), after which it is a failed attempt.
 """
 
 from __future__ import annotations
@@ -11,16 +15,17 @@ import contextlib
 import logging
 import time
 from collections import deque
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from botkit._logging import current_event
-from botkit.decode import decode
+from botkit._logging import current_event, log_received
+from botkit.decode import prepare
 from botkit.dispatcher.delivery import Deliverer, Job
 from botkit.errors import StoreError
 from botkit.events import Message
 from botkit.json_codec import from_json
 from botkit.store.records import Delivery, StoredEvent
+from botkit.telemetry.attributes import dispatch_attributes, linked_context
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -29,6 +34,24 @@ log = logging.getLogger("botkit.worker")
 REWIND_SECONDS = 3.0
 # With nothing to claim, look again after this long at the latest.
 IDLE_POLL_SECONDS = 1.0
+#: A call running this long no longer counts against ``concurrency``.
+STUCK_SECONDS = 2.0
+WATCH_SECONDS = 0.25
+#: Workers that stopped within the grace period of a stop are waited for this long at most.
+CANCEL_WAIT_SECONDS = 2.0
+
+
+@dataclass(slots=True)
+class Slot:
+    """What one worker is running, and since when (monotonic time)."""
+
+    job: Job | None = None
+    since: float | None = None
+    warned: bool = False
+
+    def stuck(self, now: float) -> bool:
+        return self.since is not None and now - self.since > STUCK_SECONDS
+
 
 class Dispatcher:
     """Feeds claimed events to per-conversation queues drained by a pool of tasks."""
@@ -44,6 +67,7 @@ class Dispatcher:
         self._ready: asyncio.Queue[str] = asyncio.Queue()
         self._queued = 0
         self._tasks: list[asyncio.Task] = []
+        self._slots: dict[asyncio.Task, Slot] = {}
         self._writes: set[asyncio.Future] = set()
         self._settles: list[tuple[StoredEvent, str, list[Delivery]]] = []
         self._idle = asyncio.Event()
@@ -55,28 +79,52 @@ class Dispatcher:
         self._wake.set()
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._feed(), name="botkit-feed")]
-        self._tasks += [asyncio.create_task(self._drain(), name=f"botkit-worker-{i}")
-                        for i in range(self.settings.concurrency)]
+        self._tasks = [asyncio.create_task(self._feed(), name="botkit-feed"),
+                       asyncio.create_task(self._watch(), name="botkit-watch")]
+        for _ in range(self.settings.concurrency):
+            self._add_worker()
+
+    def _add_worker(self) -> None:
+        task = asyncio.create_task(self._drain(), name=f"botkit-worker-{len(self._slots)}")
+        self._slots[task] = Slot()
+        task.add_done_callback(lambda done: self._slots.pop(done, None))
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop claiming, let running plugins finish (up to ``timeout``), flush the ledger."""
-        feed, workers = self._tasks[:1], self._tasks[1:]
-        for task in feed:
+        """Stop claiming, let running plugins finish (up to ``timeout``), flush the ledger.
+
+        What is still queued when the time is up is logged (the events stay pending and are
+        dispatched again by the next start); workers are then cancelled."""
+        for task in self._tasks:
             task.cancel()
         if self._queued:
             try:
                 await asyncio.wait_for(self._idle.wait(), timeout)
             except TimeoutError:
-                log.warning("stopping with %d events still queued; they stay pending", self._queued)
+                self._log_left_behind(timeout)
+        workers = list(self._slots)
         for task in workers:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if workers:
+            _, refusing = await asyncio.wait(workers, timeout=CANCEL_WAIT_SECONDS)
+            if refusing:
+                log.error("%d plugin call(s) ignored the stop and are left running",
+                          len(refusing))
         if self._settles:
             self._flush_settles()
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
         self._tasks = []
+
+    def _log_left_behind(self, timeout: float) -> None:
+        now = time.monotonic()
+        running = [f"{slot.job.stored.key} in {slot.job.running or 'botkit'} for "
+                   f"{now - (slot.since or now):.0f} s"
+                   for slot in self._slots.values() if slot.job is not None]
+        log.warning("stopping after %g s with %d event(s) still queued: %d running (%s), %d "
+                    "waiting; they stay pending and are dispatched again at the next start",
+                    timeout, self._queued, len(running), "; ".join(running) or "none",
+                    self._queued - len(running))
 
     async def wait_idle(self) -> None:
         """Until nothing is queued or running (tests use it after posting)."""
@@ -113,7 +161,12 @@ class Dispatcher:
             if not claimed:
                 await self._wait_for_events()
                 continue
-            jobs, rejected = await asyncio.to_thread(self._prepare, claimed)
+            try:
+                jobs, rejected = await asyncio.to_thread(self._prepare, claimed)
+            except Exception:  # _prepare guards each event; this is the thread call itself
+                log.exception("preparing %d claimed events failed", len(claimed))
+                await self._sleep(1.0)
+                continue
             for stored, problems in rejected:
                 self._spawn_write(self._quarantine(stored, problems))
             for job in jobs:
@@ -147,25 +200,37 @@ class Dispatcher:
 
     def _prepare(self, claimed: list[StoredEvent]
                  ) -> tuple[list[Job], list[tuple[StoredEvent, list[str]]]]:
-        """Decode and check each event (in a thread: schema checks are CPU work)."""
+        """Decode and check each event (in a thread: schema checks are CPU work). An event
+        that cannot be prepared, whatever the reason, is rejected with it; the rest go on."""
         jobs, rejected = [], []
         humans = self.bot.humans
         for stored in claimed:
             try:
-                context = from_json(stored.payload)
-                problems = self.bot.validator.event_errors(stored.kind, context)
-            except ValueError as exc:
-                problems = [f"stored payload is not JSON: {exc}"]
+                job, problems = self._prepare_one(stored, humans)
             except RecursionError:
-                problems = ["nested too deeply to check"]
-            if problems:
+                job, problems = None, ["nested too deeply to check"]
+            except Exception as exc:
+                job, problems = None, [f"cannot be prepared for dispatch: "
+                                       f"{type(exc).__name__}: {str(exc)[:200]}"]
+            if job is None:
                 rejected.append((stored, problems))
-                continue
-            event = decode(stored.kind, stored.key, context, stored.attempt)
-            if isinstance(event, Message) and stored.conversation in humans:
-                event = replace(event, with_human=True)
-            jobs.append(Job(stored, event))
+            else:
+                jobs.append(job)
         return jobs, rejected
+
+    def _prepare_one(self, stored: StoredEvent, humans: frozenset[str]
+                     ) -> tuple[Job | None, list[str]]:
+        event, problems = prepare(stored.kind, stored.key, stored.payload, stored.attempt,
+                                  self.bot.validator.event_errors)
+        if event is None:
+            return None, problems
+        if isinstance(event, Message) and stored.conversation in humans:
+            event = replace(event, with_human=True)
+        trace = None
+        if self.bot.tracing.enabled:
+            context = from_json(stored.payload)
+            trace = context.get("trace") if isinstance(context, dict) else None
+        return Job(stored, event, trace=trace), []
 
     async def _quarantine(self, stored: StoredEvent, problems: list[str]) -> None:
         reason = "; ".join(problems[:20])
@@ -187,26 +252,59 @@ class Dispatcher:
     # -- running ---------------------------------------------------------------------------
 
     async def _drain(self) -> None:
+        slot = self._slots[asyncio.current_task()]  # type: ignore[index]
         while True:
             conversation = await self._ready.get()
             queue = self._queues[conversation]
             while queue:
                 job = queue[0]
+                slot.job, slot.since, slot.warned = job, time.monotonic(), False
                 try:
                     await self._run(job)
                 except Exception:  # a bug in botkit itself: keep the worker alive
                     log.exception("dispatch of %s failed", job.stored.key)
+                slot.job = slot.since = None
                 queue.popleft()
                 self._queued -= 1
                 self._room.set()
             del self._queues[conversation]
             if not self._queued:
                 self._idle.set()
+            if self._counted_workers() > self.settings.concurrency:
+                return  # an extra worker that is no longer needed
+
+    def _counted_workers(self) -> int:
+        """Workers that count against ``concurrency``: all but those stuck in a long call."""
+        now = time.monotonic()
+        return sum(1 for slot in self._slots.values() if not slot.stuck(now))
+
+    async def _watch(self) -> None:
+        """Start another worker beside each stuck one while work waits (up to twice
+        ``concurrency`` workers in all), and say which calls are stuck."""
+        limit = self.settings.concurrency
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            now = time.monotonic()
+            stuck = [slot for slot in self._slots.values() if slot.stuck(now)]
+            self.bot.stats.stuck_calls.set(len(stuck))
+            for slot in stuck:
+                if not slot.warned and slot.job is not None:
+                    slot.warned = True
+                    log.warning("%s has been in %s for over %g s; other conversations are "
+                                "dispatched beside it", slot.job.stored.key,
+                                slot.job.running or "botkit", STUCK_SECONDS)
+            missing = min(limit - (len(self._slots) - len(stuck)),
+                          2 * limit - len(self._slots), self._ready.qsize())
+            for _ in range(max(0, missing)):
+                self._add_worker()
 
     async def _run(self, job: Job) -> None:
         token = current_event.set(job.stored.key)
         try:
-            deliveries = await self._delivery.deliver_all(job)
+            log_received(job.event)
+            with self.bot.tracing.span("dispatch.event", dispatch_attributes(job),
+                                       links_to=linked_context(self.bot.tracing, job)):
+                deliveries = await self._delivery.deliver_all(job)
         finally:
             current_event.reset(token)
         clean = all(d.state == "done" and d.attempts == 1 for d in deliveries)

@@ -113,11 +113,22 @@ class WebhookEndpoint:
 
     async def post(self, scope, receive, send) -> None:
         signature = length = None
+        signatures = lengths = 0
         for name, value in scope["headers"]:
             if name == SIGNATURE_HEADER:
                 signature = value
+                signatures += 1
             elif name == b"content-length":
                 length = value
+                lengths += 1
+        if signatures > 1 or lengths > 1:
+            # Which copy would count is up to each hop on the way: refuse rather than guess.
+            repeated = "X-Hub-Signature-256" if signatures > 1 else "Content-Length"
+            if signatures > 1:
+                self.stats.signature_failures.labels("malformed").inc()
+            await self.reject(scope, send, 401 if signatures > 1 else 400,
+                              f"{repeated} given more than once", [(b"connection", b"close")])
+            return
         declared = int(length) if length and length.isdigit() else None
         if declared is not None and declared > self.max_body:
             await self.reject(scope, send, 413, f"body of {declared} bytes is over the "
@@ -197,10 +208,18 @@ class WebhookEndpoint:
 
     async def accept(self, body: bytes) -> None:
         """Parse, split and commit; authentic bodies that cannot be read go to quarantine."""
+        tracing = self.bot.tracing
+        if not tracing.enabled:
+            await self._accept(body, None)
+            return
+        with tracing.span("webhook.request", {"http.request.body.size": len(body)}):
+            await self._accept(body, tracing.current_context())
+
+    async def _accept(self, body: bytes, trace: str | None) -> None:
         store = self.bot.store
         oldest = self.bot.clock() - self.bot.settings.store.dedupe_seconds
         try:
-            result = split_body(from_json(body), oldest)
+            result = split_body(from_json(body), oldest, raw=body, trace=trace)
         except (orjson.JSONDecodeError, ValueError) as exc:
             reason = f"signed body is not valid JSON: {exc}" if isinstance(
                 exc, orjson.JSONDecodeError) else f"signed body cannot be split: {exc}"
@@ -217,7 +236,8 @@ class WebhookEndpoint:
             self.stats.stale.inc(result.stale)
         if not result.records and not result.rejects:
             return
-        outcome = await store.append(result.records, result.rejects)
+        with self.bot.tracing.span("store.commit", {"botkit.events": len(result.records)}):
+            outcome = await store.append(result.records, result.rejects)
         if outcome.duplicates:
             self.stats.duplicates.inc(outcome.duplicates)
         if outcome.accepted:

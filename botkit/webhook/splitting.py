@@ -29,14 +29,19 @@ def _text(value: Any) -> str:
 class _Splitter:
     """Walks one body; collects records, rejects and the count of stale items."""
 
-    def __init__(self, oldest: float) -> None:
+    def __init__(self, oldest: float, raw: bytes | None = None,
+                 trace: str | None = None) -> None:
         self.oldest = oldest
+        self.raw = raw
+        self.trace = trace
         self.result = SplitResult()
 
     def add(self, key: str, kind: str, conversation: str, when: int | None, context: dict) -> None:
         if when is not None and when < self.oldest:
             self.result.stale += 1
             return
+        if self.trace is not None:
+            context["trace"] = self.trace  # the webhook request's span, for dispatch to link to
         self.result.records.append(
             EventRecord(key, kind, conversation, when, to_json(context))
         )
@@ -44,16 +49,23 @@ class _Splitter:
     def reject(self, reason: str, fragment: Any) -> None:
         self.result.rejects.append(Reject(reason, to_json(fragment)))
 
+    def reject_body(self, reason: str, doc: Any) -> None:
+        """The whole body is unusable: keep the signed bytes as they arrived, when known, so
+        that the signature can still be checked against what is kept."""
+        fragment = self.raw if self.raw is not None else to_json(doc)
+        self.result.rejects.append(Reject(reason, fragment))
+
     def body(self, doc: Any) -> None:
         if not isinstance(doc, dict):
-            self.reject(f"body is a JSON {type(doc).__name__}, not an object", doc)
+            self.reject_body(f"body is a JSON {type(doc).__name__}, not an object", doc)
             return
         if doc.get("object") != WHATSAPP_OBJECT:
-            self.reject(f"object is {doc.get('object')!r}, not {WHATSAPP_OBJECT!r}", doc)
+            self.reject_body(f"object is {_shown(doc.get('object'))}, not {WHATSAPP_OBJECT!r}",
+                             doc)
             return
         entries = doc.get("entry")
         if not isinstance(entries, list):
-            self.reject("$.entry is missing or not a list", doc)
+            self.reject_body("$.entry is missing or not a list", doc)
             return
         for e, entry in enumerate(entries):
             self.entry(e, entry)
@@ -156,11 +168,19 @@ def _sender_contact(message: Any, contacts: list[dict]) -> dict | None:
     return contacts[0] if len(contacts) == 1 else None
 
 
-def split_body(doc: Any, oldest: float = 0) -> SplitResult:
+def _shown(value: Any) -> str:
+    """A value for a reason line: short, whatever was sent."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def split_body(doc: Any, oldest: float = 0, *, raw: bytes | None = None,
+               trace: str | None = None) -> SplitResult:
     """Every item of every entry and change as a record; items older than ``oldest`` are stale.
 
+    ``raw`` is the body as it arrived: a body rejected as a whole is kept as those bytes.
     Raises ``ValueError`` for a body too deeply nested to store item by item.
     """
-    splitter = _Splitter(oldest)
+    splitter = _Splitter(oldest, raw, trace)
     splitter.body(doc)
     return splitter.result

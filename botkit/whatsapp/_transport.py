@@ -27,6 +27,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from botkit.telemetry.tracing import NO_TRACING, Tracing
 from botkit.whatsapp.errors import (
     GraphError,
     PairRateLimited,
@@ -47,6 +48,9 @@ T = TypeVar("T")
 
 class GraphTransport:
     """Authenticated, rate-limited, retried calls relative to the configured API version."""
+
+    #: Spans for Graph calls; the bot sets its own (a no-op unless telemetry is on).
+    tracing: Tracing = NO_TRACING
 
     def __init__(
         self,
@@ -126,6 +130,19 @@ class GraphTransport:
         )
 
     async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        may_resend: bool,
+        **options: Any,
+    ) -> dict[str, Any]:
+        """One Graph call (with its retries), as a ``graph.call`` span when tracing is on."""
+        with self.tracing.span("graph.call", {"http.request.method": method,
+                                               "url.path": path}):
+            return await self._call_untraced(method, path, may_resend=may_resend, **options)
+
+    async def _call_untraced(
         self,
         method: str,
         path: str,
