@@ -1,8 +1,16 @@
-"""Turn a stored record back into the typed event that plugins receive."""
+"""Turn a stored record back into the typed event that plugins receive.
+
+:func:`prepare` is the whole step the dispatcher takes for each claimed event: parse the stored
+payload, hold it against its schema, decode it. A message whose only problems are in the
+object of its type (missing, malformed, oversized) is still one a customer sent and a bot can
+answer: it is dispatched marked ``incomplete``, with its problems. Anything else that fails its
+schema cannot be attributed safely and goes to quarantine.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from botkit.events import (
@@ -16,7 +24,12 @@ from botkit.events import (
     Timer,
     WebhookError,
 )
-from botkit.json_codec import unix_time
+from botkit.json_codec import from_json, unix_time
+from botkit.validation.events import shared_validator
+from botkit.validation.schemas import json_path
+
+#: Checks a decoded payload against its schema: (kind, payload) -> problems.
+Checker = Callable[[str, Mapping[str, Any]], list[str]]
 
 
 def _str(value: Any) -> str | None:
@@ -155,3 +168,58 @@ def decode(kind: str, key: str, context: Mapping[str, Any], attempt: int = 1) ->
             title=info.title, message=info.message, details=info.details, href=info.href,
         )
     return FieldEvent(**base, timestamp=context.get("entry_time"), raw=item)
+
+
+def prepare(kind: str, key: str, payload: bytes, attempt: int, check: Checker
+            ) -> tuple[Event | None, list[str]]:
+    """The event to dispatch for a stored record, or None and the problems that keep it in
+    quarantine. Raises only on bugs; the caller quarantines those too."""
+    try:
+        context = from_json(payload)
+    except ValueError as exc:
+        return None, [f"stored payload is not JSON: {exc}"]
+    if not isinstance(context, dict):
+        return None, [f"stored payload is a JSON {type(context).__name__}, not an object"]
+    problems = check(kind, context) + _frame_problems(kind, context)
+    if not problems:
+        return decode(kind, key, context, attempt), []
+    if kind == "message":
+        message = incomplete_message(key, context, attempt, problems)
+        if message is not None:
+            return message, []
+    return None, problems
+
+
+def incomplete_message(key: str, context: Mapping[str, Any], attempt: int,
+                       problems: list[str]) -> Message | None:
+    """The message marked incomplete when every problem lies in the object of its type (the
+    message itself has its id, sender and type); else None. Its ``text`` and ``reply_id``,
+    read from that object, are left out."""
+    item = _obj(context.get("item"))
+    kind = item.get("type")
+    if not isinstance(kind, str) or kind == "metadata" or not problems:
+        return None
+    where = _json_path_of(kind)
+    if not all(p.startswith((where + ":", where + ".", where + "[")) for p in problems):
+        return None
+    message = _message(_base(key, context, attempt), item, context.get("contact"))
+    return replace(message, text=None, reply_id=None, incomplete=True,
+                   incomplete_errors=tuple(problems))
+
+
+def _frame_problems(kind: str, context: Mapping[str, Any]) -> list[str]:
+    """The entry id and field name an event was stored with, held against the envelope
+    schema's bounds (the item's own schema does not see them)."""
+    if kind in ("timer", "handoff"):
+        return []
+    frame = {"object": "whatsapp_business_account", "entry": [
+        {"id": context.get("waba_id"), "changes": [{"field": context.get("field"),
+                                                     "value": {}}]}]}
+    problems = shared_validator().errors("envelope", frame)
+    return [line.replace("$.entry[0].changes[0].field", "$.field")
+            .replace("$.entry[0].id", "$.waba_id") for line in problems]
+
+
+def _json_path_of(name: str) -> str:
+    """``$.name`` as schema problems write it (``$["a b"]`` for names that are not plain)."""
+    return json_path([name])

@@ -35,6 +35,15 @@ class Stats:
                              registry=r)
         self.backlog_age = Gauge("botkit_backlog_age_seconds",
                                  "Age of the oldest event not yet dispatched", registry=r)
+        self.plugin_timeouts = Counter("botkit_plugin_timeouts",
+                                       "Plugin calls cancelled at their time limit", ["plugin"],
+                                       registry=r)
+        self.stuck_calls = Gauge("botkit_dispatch_stuck_calls",
+                                 "Plugin calls running longer than the dispatcher waits for "
+                                 "before it stops counting them against concurrency",
+                                 registry=r)
+        self.purged = Counter("botkit_purged", "Rows and keys purged past their retention",
+                              ["kind"], registry=r)
 
     def answered(self, status: int) -> None:
         child = self._per_status.get(status)
@@ -58,6 +67,9 @@ class Stats:
 
     def failed(self, plugin: str) -> None:
         self.deliveries.labels(plugin, "failure").inc()
+
+    def timed_out(self, plugin: str) -> None:
+        self.plugin_timeouts.labels(plugin).inc()
 
     def dead_letter(self, plugin: str) -> None:
         self.dead_letters.labels(plugin).inc()

@@ -106,6 +106,13 @@ def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None) -> 
             manager.check_pending()
         except (ValueError, pluggy.PluginValidationError) as exc:
             found.append(f"plugins.{name}: cannot register: {exc}")
+            continue
+        if not manager.get_hookcallers(plugin):
+            found.append(f"enabled_plugins: plugin {name!r} implements no botkit hook, so it "
+                         "would never run; mark its hook functions with @hookimpl (see "
+                         "`botkit plugins` for the hooks each plugin implements)")
+    for name in sorted(set(settings.dispatch.plugin_timeouts) - set(settings.enabled_plugins)):
+        found.append(f"dispatch.plugin_timeouts.{name}: {name!r} is not in enabled_plugins")
     for name in settings.plugins:
         if name not in settings.enabled_plugins:
             found.append(f"plugins.{name}: settings given for a plugin that is not in "

@@ -101,7 +101,8 @@ def wait_ready(base: str, process) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"botkit serve exited: {process.stderr.read()}")
+            output = process.stderr.read() if process.stderr else "(its log went to a file)"
+            raise AssertionError(f"botkit serve exited: {output}")
         try:
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                 return

@@ -41,9 +41,13 @@ async def test_sigkill_under_load_loses_and_doubles_nothing(tmp_path, installed_
     base = f"http://127.0.0.1:{port}"
 
     def start() -> subprocess.Popen:
+        # The log goes to a file: a pipe nobody reads fills up (one INFO line per event) and
+        # would block the server.
+        log = (tmp_path / "serve.log").open("a")
         process = subprocess.Popen([BOTKIT, "serve", "--config", str(config)], env=env,
                                    cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, text=True)
+                                   stderr=log, text=True)
+        log.close()
         wait_ready(base, process)
         return process
 

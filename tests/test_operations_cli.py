@@ -176,7 +176,7 @@ async def test_quarantine_listing_and_reprocessing(botkit_runner_factory, payloa
     bot = await botkit_runner_factory(clock=payload_clock, store=store)
     await bot.post(b"{not json")
     bad = json.loads(TEXT)
-    bad["entry"][0]["changes"][0]["value"]["messages"][0]["text"] = {"body": 17}
+    bad["entry"][0]["changes"][0]["value"]["messages"][0]["type"] = 17
     await bot.post(bad)
     await bot.settle()
     config = settings_file(tmp_path, bot)

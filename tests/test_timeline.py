@@ -155,7 +155,10 @@ def test_a_store_that_cannot_be_read_is_a_store_error(tmp_path):
 async def test_a_message_that_failed_its_schema_shows_as_quarantined(tmp_path, graph, store):
     async with await running(tmp_path, graph, store) as bot:
         # A body must be a string. (Without its contact: only the message is under test.)
-        await bot.post(payloads.message("text", {"body": 42}, with_contact=False))
+        # A timestamp must be digits (a broken body alone would still be dispatched, marked
+        # incomplete).
+        await bot.post(payloads.message("text", {"body": 42}, with_contact=False,
+                                        extra={"timestamp": "soon"}))
         await bot.settle()
         timeline = customer_timeline(bot.settings.store.url, CUSTOMER)
     [entry] = timeline.entries

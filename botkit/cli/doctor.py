@@ -1,5 +1,6 @@
 """``botkit doctor``: diagnose common setup problems; ``doctor signature`` says why a webhook
-signature fails (missing header, wrong secret, a body changed on the way).
+signature fails (missing header, wrong secret, a body changed on the way); ``doctor store``
+says whether the store keeps every event it acknowledges.
 
 Its own module so that more checks can join the group without touching the other tools; the
 diagnosis itself is :func:`botkit.webhook.signature_doctor.diagnose_signature`.
@@ -12,7 +13,8 @@ import sys
 import click
 
 from botkit.cli._tool_settings import SECRET_ENV, configured_secrets, no_secret
-from botkit.cli.common import config_option, fail
+from botkit.cli.common import EXIT_FAILED, config_option, fail, load_settings
+from botkit.errors import StoreError
 from botkit.webhook.signature_doctor import diagnose_signature
 
 
@@ -47,3 +49,25 @@ def doctor_signature(config_path: str | None, body_file, header: str, secrets: t
     click.echo(message)
     if not ok:
         sys.exit(1)
+
+
+@doctor.command("store")
+@config_option
+def doctor_store(config_path: str | None) -> None:
+    """Say whether the configured store can lose an event once it was acknowledged: on Redis
+    its persistence (appendonly, appendfsync, maxmemory-policy, replicas); on SQLite its
+    durability setting. Exit status 1 when something can be lost."""
+    from botkit.store.durability import store_durability
+
+    settings = load_settings(config_path, secrets=False)
+    try:
+        facts, warnings = store_durability(settings.store)
+    except StoreError as exc:
+        fail(exc)
+    for fact in facts:
+        click.echo(fact)
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
+    if warnings:
+        sys.exit(EXIT_FAILED)
+    click.echo("ok: an acknowledged event survives a crash and a power cut")

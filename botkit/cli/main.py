@@ -19,6 +19,7 @@ from botkit.cli.fake_graph_cmd import fake_graph
 from botkit.cli.flows import register_flows_command
 from botkit.cli.meta import register_meta_commands
 from botkit.cli.send import register_send_command
+from botkit.cli.store import register_store_command
 from botkit.cli.templates import register_templates_command
 from botkit.cli.timeline import register_timeline_commands
 from botkit.cli.tools import register_tool_commands
@@ -157,6 +158,7 @@ register_meta_commands(cli)
 register_tool_commands(cli)
 register_worker_command(cli)
 register_send_command(cli)
+register_store_command(cli)
 cli.add_command(dev)
 cli.add_command(fake_graph)
 

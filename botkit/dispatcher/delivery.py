@@ -11,6 +11,7 @@ cancelled and is a failed attempt like any other (:class:`PluginTimeout`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -147,15 +148,15 @@ class Deliverer:
             for hook, arg in calls:
                 value = event if hook != "contact_updated" or change is None else (
                     replace(change, attempt=event.attempt))
-                await within(limit, f"{hook} of plugin {name}", lambda hook=hook, arg=arg,
-                             value=value: call_plugin(self.bot.plugins, hook, name,
-                                                      bot=self.bot, **{arg: value}))
+                await within(limit, f"{hook} of plugin {name}",
+                             functools.partial(call_plugin, self.bot.plugins, hook, name,
+                                               bot=self.bot, **{arg: value}))
 
         async def call(event: Event) -> None:
             await self._handling.run(job.stored, event, name, invoke, job.committed)
         return call
 
-    async def _deliver(self, job: Job, target: str, call) -> Delivery:
+    async def _deliver(self, job: Job, target: str, call: TargetCall) -> Delivery:
         """Run one target once, the common case, without any retry machinery."""
         job.running = target
         if target in job.stored.in_doubt:
@@ -178,7 +179,7 @@ class Deliverer:
         self.bot.stats.delivered(target, time.perf_counter() - started)
         return Delivery(target, "done", 1)
 
-    async def _retry(self, job: Job, target: str, call) -> Delivery:
+    async def _retry(self, job: Job, target: str, call: TargetCall) -> Delivery:
         """Attempts 2 to ``max_attempts``, with exponential backoff and jitter (tenacity)."""
         settings = self.settings
         first = job.stored.attempt

@@ -29,11 +29,15 @@ def open_store(settings: StoreSettings, clock: Callable[[], float] | None = None
         from botkit.store.sqlite import SQLiteStore
 
         return SQLiteStore(settings.url, durability=settings.durability,
-                           dedupe_seconds=settings.dedupe_seconds, clock=clock)
+                           dedupe_seconds=settings.dedupe_seconds,
+                           quarantine_seconds=settings.quarantine_seconds,
+                           dead_letter_seconds=settings.dead_letter_seconds, clock=clock)
     if settings.url.startswith(("redis:", "rediss:")):
         from botkit.store.redis import RedisStore
 
-        return RedisStore(settings.url, dedupe_seconds=settings.dedupe_seconds, clock=clock)
+        return RedisStore(settings.url, dedupe_seconds=settings.dedupe_seconds,
+                          quarantine_seconds=settings.quarantine_seconds,
+                          dead_letter_seconds=settings.dead_letter_seconds, clock=clock)
     raise _unsupported(settings.url)
 
 

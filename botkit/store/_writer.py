@@ -3,6 +3,8 @@
 Each job is a function of the connection. The thread takes every job that is waiting, runs each
 in its own savepoint inside one transaction, commits once (one fsync for the lot), then resolves
 each job's future. There is no timed wait for bigger batches: batching comes from load alone.
+A job submitted ``alone`` (a checkpoint, a vacuum: statements SQLite refuses inside a
+transaction) runs by itself, between two commits.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 Job = Callable[[sqlite3.Connection], Any]
 MAX_JOBS_PER_COMMIT = 2000
+_Queued = tuple[Job, asyncio.Future, asyncio.AbstractEventLoop, bool]
 
 
 class GroupCommitWriter:
@@ -24,8 +27,7 @@ class GroupCommitWriter:
 
     def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
         self._connect = connect
-        self._jobs: queue.SimpleQueue[tuple[Job, asyncio.Future, asyncio.AbstractEventLoop] | None]
-        self._jobs = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="botkit-store-writer", daemon=True)
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
@@ -36,10 +38,10 @@ class GroupCommitWriter:
         if self._start_error is not None:
             raise self._start_error
 
-    def submit(self, job: Job) -> asyncio.Future:
+    def submit(self, job: Job, *, alone: bool = False) -> asyncio.Future:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._jobs.put((job, future, loop))
+        self._jobs.put((job, future, loop, alone))
         return future
 
     def stop(self) -> None:
@@ -62,7 +64,7 @@ class GroupCommitWriter:
                     return
                 batch = [first]
                 stop = False
-                while len(batch) < MAX_JOBS_PER_COMMIT:
+                while len(batch) < MAX_JOBS_PER_COMMIT and not batch[-1][3]:
                     try:
                         job = self._jobs.get_nowait()
                     except queue.Empty:
@@ -71,7 +73,11 @@ class GroupCommitWriter:
                         stop = True
                         break
                     batch.append(job)
-                self._commit(conn, batch)
+                alone = batch.pop() if batch[-1][3] else None
+                if batch:
+                    self._commit(conn, batch)
+                if alone is not None:
+                    self._resolve([alone], [self._run_alone(conn, alone[0])])
                 if stop:
                     return
         finally:
@@ -81,7 +87,7 @@ class GroupCommitWriter:
         outcomes: list[tuple[bool, Any]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for job, _, _ in batch:
+            for job, _, _, _ in batch:
                 outcomes.append(self._run_job(conn, job))
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -89,13 +95,27 @@ class GroupCommitWriter:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
             outcomes = [(False, exc)] * len(batch)
+        self._resolve(batch, outcomes)
+
+    @staticmethod
+    def _resolve(batch: list, outcomes: list[tuple[bool, Any]]) -> None:
         by_loop: dict[asyncio.AbstractEventLoop, list] = {}
-        for (_, future, loop), outcome in zip(batch, outcomes, strict=True):
+        for (_, future, loop, _), outcome in zip(batch, outcomes, strict=True):
             by_loop.setdefault(loop, []).append((future, outcome))
         for loop, results in by_loop.items():
             # A closed loop raises RuntimeError: nobody waits for these results any more.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve_all, results)
+
+    @staticmethod
+    def _run_alone(conn: sqlite3.Connection, job: Job) -> tuple[bool, Any]:
+        try:
+            return True, job(conn)
+        except Exception as exc:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            return False, exc
 
     @staticmethod
     def _run_job(conn: sqlite3.Connection, job: Job) -> tuple[bool, Any]:

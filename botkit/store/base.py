@@ -70,6 +70,13 @@ class Store(abc.ABC):
         store cannot tell)."""
         return None
 
+    async def purge(self, now: float, *, pause: float = 0.0) -> dict[str, int]:
+        """Purge what is past its retention: finished events and dedupe keys after the dedupe
+        window, dead letters and quarantined items after their own retention. Works in small
+        steps (``pause`` seconds apart) so that appends are never held up for long. Returns how
+        many of each kind went (kinds with none are left out)."""
+        return {}
+
     async def purge_expired(self, now: float) -> int:
-        """Forget finished events older than the dedupe window; returns how many."""
-        return 0
+        """Run :meth:`purge`; returns how many events it forgot."""
+        return (await self.purge(now)).get("events", 0)

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from botkit.errors import StoreError
 from botkit.store import _redis_scripts as redis_scripts
+from botkit.store._redis_checks import check_partitions, check_version, warn_if_not_durable
 from botkit.store._redis_consumer import (
     BLOCK_LIMIT_SECONDS,
     RESCAN_EVERY_ROUNDS,
@@ -39,6 +40,7 @@ from botkit.store._redis_layout import (
     stream_entries,
 )
 from botkit.store._redis_leases import PartitionLeases
+from botkit.store._redis_retention import trim_by_age
 from botkit.store._redis_script_calls import register_scripts, run_pipelined
 from botkit.store.base import Store
 from botkit.store.records import AppendResult, Delivery, EventRecord, Reject, StoredEvent
@@ -66,10 +68,13 @@ class RedisStore(Store):
     shared = True
 
     def __init__(self, url: str, *, dedupe_seconds: float = 8 * 86400,
+                 quarantine_seconds: float = 30 * 86400, dead_letter_seconds: float = 30 * 86400,
                  clock: Callable[[], float] = time.time) -> None:
         self.options = parse_redis_url(url)
         self.keys = Keys(self.options.prefix)
         self.dedupe_seconds = max(1, int(dedupe_seconds))
+        self.retention = {"quarantine_seconds": quarantine_seconds,
+                          "dead_letter_seconds": dead_letter_seconds}
         self.clock = clock
         self.instance = new_instance_id()
         self.inflight: dict[int, set[str]] = {}  # partition -> entry ids handed out, not settled
@@ -95,32 +100,14 @@ class RedisStore(Store):
         self._scripts = register_scripts(client)
         try:
             with self._failures("connect to"):
-                await self._check_version(client)
-                await self._check_partitions(client)
+                await check_version(client, opts)
+                await check_partitions(client, opts, self.keys)
                 await self._create_groups()
+                await warn_if_not_durable(client, opts)
         except StoreError:
             await client.aclose()
             self._client = None
             raise
-
-    async def _check_version(self, client: aioredis.Redis) -> None:
-        """The scripts need Redis 7 (script flags); say so rather than fail obscurely later."""
-        version = str((await client.info("server")).get("redis_version", "0"))
-        major = version.split(".")[0]
-        if not major.isdigit() or int(major) < 7:
-            raise StoreError(f"Redis at {self.options.shown} is version {version}; botkit "
-                             "needs Redis 7.0 or newer")
-
-    async def _check_partitions(self, client: aioredis.Redis) -> None:
-        """Every instance must split events the same way, or some would never be read."""
-        wanted = self.options.partitions
-        await client.hsetnx(self.keys.config, "partitions", wanted)
-        stored = int(await client.hget(self.keys.config, "partitions") or wanted)
-        if stored != wanted:
-            raise StoreError(
-                f"the store under prefix {self.options.prefix!r} has {stored} partitions but "
-                f"this instance is configured with partitions={wanted}; use the same value "
-                "everywhere (or a new prefix)")
 
     async def _create_groups(self) -> None:
         pipe = self.client.pipeline(transaction=False)
@@ -294,6 +281,8 @@ class RedisStore(Store):
                     raise reply
         return replies
 
-    async def purge_expired(self, now: float) -> int:
-        """Nothing to do: dedupe markers and ledger rows expire on their own in Redis."""
-        return 0
+    async def purge(self, now: float, *, pause: float = 0.0) -> dict[str, int]:
+        """Dedupe markers and ledgers expire on their own; dead letters and quarantined items
+        are trimmed by age (see ``_redis_retention``)."""
+        with self._failures("purge"):
+            return await trim_by_age(self.client, self.keys, now, **self.retention)

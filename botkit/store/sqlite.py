@@ -1,6 +1,7 @@
 """The embedded store: SQLite in WAL mode behind a group-commit writer thread.
 
-The tables and statements are in ``_sqlite_schema``.
+The tables and statements are in ``_sqlite_schema``; what is purged when, and how the file
+gives the space back, in ``_sqlite_purge``.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import logging
 import os
 import sqlite3
 import time
@@ -17,6 +19,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from botkit.errors import StoreError
+from botkit.store._sqlite_purge import Horizons, enable_incremental_vacuum, purge_pass
 from botkit.store._sqlite_schema import (
     BACKLOG,
     CLAIMED_UPTO,
@@ -32,6 +35,10 @@ from botkit.store.base import Store
 from botkit.store.records import AppendResult, Delivery, EventRecord, Reject, StoredEvent
 
 T = TypeVar("T")
+log = logging.getLogger("botkit.store")
+DAY = 86400.0
+#: The write-ahead log is cut back to this size after a checkpoint.
+WAL_SIZE_LIMIT = 64 * 2**20
 
 __all__ = [
     "BACKLOG",
@@ -58,7 +65,10 @@ def connect(path: Path, durability: str = "full") -> sqlite3.Connection:
     """A connection with botkit's pragmas: WAL, the chosen fsync policy, a short busy wait."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 1000")
+    # Before WAL mode: a new file only takes this before it is first written.
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
     conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     conn.execute(f"PRAGMA synchronous = {'FULL' if durability == 'full' else 'NORMAL'}")
     return conn
 
@@ -66,11 +76,14 @@ def connect(path: Path, durability: str = "full") -> sqlite3.Connection:
 class SQLiteStore(Store):
     """One process owns the file (a lock file says so); other processes may read it."""
 
-    def __init__(self, url: str, *, durability: str = "full", dedupe_seconds: float = 8 * 86400,
+    def __init__(self, url: str, *, durability: str = "full", dedupe_seconds: float = 8 * DAY,
+                 quarantine_seconds: float = 30 * DAY, dead_letter_seconds: float = 30 * DAY,
                  clock=time.time) -> None:
         self.path = sqlite_path(url)
         self.durability = durability
         self.dedupe_seconds = dedupe_seconds
+        self.quarantine_seconds = quarantine_seconds
+        self.dead_letter_seconds = dead_letter_seconds
         self.clock = clock
         self._writer: GroupCommitWriter | None = None
         self._lock_fd: int | None = None
@@ -92,6 +105,13 @@ class SQLiteStore(Store):
 
     def _connect(self) -> sqlite3.Connection:
         conn = connect(self.path, self.durability)
+        try:
+            done = enable_incremental_vacuum(conn)
+        except sqlite3.Error as exc:  # e.g. no room for the copy: try again at the next start
+            log.warning("cannot switch %s to incremental vacuum yet: %s", self.path, exc)
+        else:
+            if done:
+                log.info("%s: %s", self.path, done)
         create_schema(conn)
         count_interrupted_claims(conn)
         return conn
@@ -124,12 +144,15 @@ class SQLiteStore(Store):
             self._writer = None
         self._unlock()
 
-    async def _run(self, job):
+    async def _run(self, job, *, alone: bool = False):
         if self._writer is None:
             raise StoreError("the store is not open")
         try:
-            return await self._writer.submit(job)
+            return await self._writer.submit(job, alone=alone)
         except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+                raise StoreError(f"the disk of the store {self.path} is full ({exc}); "
+                                 "free some space") from exc
             raise StoreError(f"store write failed: {exc}") from exc
 
     async def run_job(self, job: Callable[[sqlite3.Connection], T]) -> T:
@@ -250,16 +273,11 @@ class SQLiteStore(Store):
         ).fetchone())
         return row[0] if row else None
 
-    async def purge_expired(self, now: float) -> int:
-        horizon = now - self.dedupe_seconds
-
-        def job(conn: sqlite3.Connection) -> int:
-            conn.execute(
-                "DELETE FROM deliveries WHERE seq IN (SELECT seq FROM events "
-                "WHERE received_at < ? AND state = 'done')", (horizon,),
-            )
-            return conn.execute(
-                "DELETE FROM events WHERE received_at < ? AND state = 'done'", (horizon,)
-            ).rowcount
-
-        return await self._run(job)
+    async def purge(self, now: float, *, pause: float = 0.0) -> dict[str, int]:
+        """Purge, in small steps, what is past its retention (see ``_sqlite_purge``) and give
+        the space back to the file system."""
+        horizons = Horizons(dedupe=now - self.dedupe_seconds,
+                            dead_letters=now - self.dead_letter_seconds,
+                            quarantine=now - self.quarantine_seconds)
+        return await purge_pass(self._run, lambda job: self._run(job, alone=True), horizons,
+                                pause=pause)

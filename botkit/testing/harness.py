@@ -138,7 +138,11 @@ class BotRunner:
         while time.monotonic() < deadline:
             fired = await self.fire_due_timers() if dispatcher is not None else 0
             if dispatcher is not None:
-                await dispatcher.wait_idle()
+                try:  # a hung plugin must fail the test, not hang it
+                    await asyncio.wait_for(dispatcher.wait_idle(),
+                                           max(0.01, deadline - time.monotonic()))
+                except TimeoutError:
+                    break
             if not fired and await self.bot.store.pending_count() == 0 and (
                     dispatcher is None or dispatcher.idle):
                 return

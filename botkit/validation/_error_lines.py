@@ -58,6 +58,8 @@ def _message(rule: Any, expected: Any, instance: Any) -> str:
         return "matches none of the allowed forms"
     if rule == "pattern":
         return _PATTERN_MEANINGS.get(expected, f"does not match the pattern {expected}")
+    if rule == "maxLength":
+        return f"longer than {expected} characters"
     if rule == "minLength":
         return "must not be empty" if expected == 1 else f"needs at least {expected} characters"
     if rule in _BOUNDS:
