@@ -266,6 +266,10 @@ class SQLiteConversations(ConversationStore):
             "AND conversation LIKE ? ESCAPE '\\' ORDER BY 1", (pattern, pattern)).fetchall())
         return [row[0] for row in rows]
 
+    async def note_inbound_many(self, latest: dict[str, float]) -> None:
+        rows = [(key, timestamp, timestamp) for key, timestamp in latest.items()]
+        await self._run(lambda conn: conn.executemany(UPSERT_INBOUND, rows))
+
     async def note_inbound(self, conversation: str, timestamp: float) -> None:
         await self._run(lambda conn: conn.execute(UPSERT_INBOUND,
                                                   (conversation, timestamp, timestamp)))

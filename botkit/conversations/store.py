@@ -75,6 +75,11 @@ class ConversationStore(abc.ABC):
     async def customer_conversations(self, customer: str) -> list[str]:
         """The conversation keys (``<phone_number_id>:<customer>``) known for a customer."""
 
+    async def note_inbound_many(self, latest: dict[str, float]) -> None:
+        """:meth:`note_inbound` for several conversations (stores write them in one step)."""
+        for conversation, timestamp in latest.items():
+            await self.note_inbound(conversation, timestamp)
+
     @abc.abstractmethod
     async def note_inbound(self, conversation: str, timestamp: float) -> None:
         """The customer wrote at ``timestamp`` (keeps the latest only)."""

@@ -70,6 +70,8 @@ class Dispatcher:
         self._slots: dict[asyncio.Task, Slot] = {}
         self._writes: set[asyncio.Future] = set()
         self._settles: list[tuple[StoredEvent, str, list[Delivery]]] = []
+        #: Conversation -> the latest inbound message timestamp not written yet.
+        self._inbound: dict[str, float] = {}
         self._idle = asyncio.Event()
         self._idle.set()
         self.max_queued = max(self.settings.batch_size * 4, self.settings.concurrency * 4)
@@ -110,7 +112,7 @@ class Dispatcher:
             if refusing:
                 log.error("%d plugin call(s) ignored the stop and are left running",
                           len(refusing))
-        if self._settles:
+        if self._settles or self._inbound:
             self._flush_settles()
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
@@ -174,16 +176,15 @@ class Dispatcher:
             self._note_inbound(jobs)
 
     def _note_inbound(self, jobs: list[Job]) -> None:
-        """Remember when each customer last wrote (the 24-hour window), off the dispatch path:
-        sends of this event count from its own timestamp, recorded or not."""
-        latest: dict[str, float] = {}
+        """Remember when each customer last wrote (the 24-hour window). Written with the next
+        settle, in the same store commit (no commit of its own on the hot path): sends of an
+        event count from its own timestamp, recorded or not."""
+        latest = self._inbound
         for job in jobs:
             event = job.event
             if isinstance(event, Message) and event.timestamp is not None:
                 key = job.stored.conversation
                 latest[key] = max(latest.get(key, 0.0), float(event.timestamp))
-        for key, timestamp in latest.items():
-            self._spawn_write(self.bot.conversations.note_inbound(key, timestamp))
 
     async def _wait_for_events(self) -> None:
         """Until events may be waiting: a shared store hears of every process's commits (a
@@ -322,6 +323,9 @@ class Dispatcher:
 
     def _flush_settles(self) -> None:
         items, self._settles = self._settles, []
+        inbound, self._inbound = self._inbound, {}
+        if inbound:
+            self._spawn_write(self.bot.conversations.note_inbound_many(inbound))
         self._spawn_write(self.bot.store.settle_many(items))
 
     def _spawn_write(self, coroutine) -> None:

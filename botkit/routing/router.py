@@ -22,6 +22,7 @@ from ._classify import kinds_of
 from ._handlers import Handler
 from ._hooks import RouterHooks, UnexpectedHandlerResult
 from .asking import AskingRoutes
+from .bursts import BurstRoutes
 from .filters_base import FilterLike, Predicate, all_of
 from .middleware import Middleware, Next, checked, wrap
 from .signals import CONTINUE, SkipHandler
@@ -47,7 +48,7 @@ class _Entry:
     item: Handler | Router
 
 
-class Router(RouterHooks, AskingRoutes):
+class Router(RouterHooks, AskingRoutes, BurstRoutes):
     """Handlers for events, registered with decorators; see the module docstring."""
 
     CONTINUE: ClassVar[Any] = CONTINUE
