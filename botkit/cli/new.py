@@ -81,7 +81,9 @@ def _new_command(kind: str, short: str, summary: str) -> click.Command:
         except SettingsError as exc:
             fail(exc)
         click.echo(f"created {created}")
-        click.echo(f"next: cd {created} && pip install -e . && pytest  (see its README.md)")
+        # The project's tests need its test extra (pytest and botkit's test kit dependencies).
+        click.echo(f"next: cd {created} && pip install -e '.[test]' && pytest  "
+                   "(see its README.md)")
 
     return command
 
