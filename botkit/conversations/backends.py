@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 from botkit.conversations.store import ConversationStore
@@ -40,14 +39,14 @@ async def open_conversations_admin(settings: StoreSettings) -> tuple[Conversatio
     """
     if settings.url.startswith("sqlite:"):
         from botkit.conversations.sqlite import SQLiteConversations
-        from botkit.store.sqlite import sqlite_path
+        from botkit.store.sqlite import run_in_own_transaction, sqlite_path
 
         path = sqlite_path(settings.url)
         if not path.exists():
             raise StoreError(f"no store at {path}: has the bot run here yet?")
 
         async def run(job: Callable[[sqlite3.Connection], T]) -> T:
-            return await asyncio.to_thread(_in_transaction, path, job)
+            return await asyncio.to_thread(run_in_own_transaction, path, job)
 
         conversations = SQLiteConversations(run)
         await conversations.open()
@@ -61,19 +60,3 @@ async def open_conversations_admin(settings: StoreSettings) -> tuple[Conversatio
     await store.open()
     return open_conversations(store), store.close
 
-
-def _in_transaction(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:
-    from botkit.store.sqlite import connect
-
-    conn = connect(path)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        result = job(conn)
-        conn.execute("COMMIT")
-        return result
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.close()

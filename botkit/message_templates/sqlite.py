@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 from botkit.errors import StoreError
@@ -145,26 +144,12 @@ def own_connection_runner(url: str, *, create: bool = False) -> Runner:
         except OSError as exc:
             raise StoreError(f"cannot create the store folder {path.parent}: {exc}") from exc
 
+    from botkit.store.sqlite import run_in_own_transaction
+
     async def run(job: Callable[[sqlite3.Connection], T]) -> T:
         try:
-            return await asyncio.to_thread(_in_transaction, path, job)
+            return await asyncio.to_thread(run_in_own_transaction, path, job)
         except sqlite3.Error as exc:
             raise StoreError(f"template cache in {path}: {exc}") from exc
     return run
 
-
-def _in_transaction(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:
-    from botkit.store.sqlite import connect
-
-    conn = connect(path)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        result = job(conn)
-        conn.execute("COMMIT")
-        return result
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.close()

@@ -73,6 +73,23 @@ def connect(path: Path, durability: str = "full") -> sqlite3.Connection:
     return conn
 
 
+def run_in_own_transaction(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``job`` in a short write transaction on a connection of its own: how commands
+    beside a running server (which writes through its own connection) change the file."""
+    conn = connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        result = job(conn)
+        conn.execute("COMMIT")
+        return result
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+
+
 class SQLiteStore(Store):
     """One process owns the file (a lock file says so); other processes may read it."""
 
