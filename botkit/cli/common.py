@@ -15,8 +15,9 @@ exits.
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -26,6 +27,15 @@ from botkit.settings import CONFIG_ENV, Settings
 
 EXIT_FAILED = 1
 EXIT_UNUSABLE = 2
+
+#: Options of the commands that call Meta's management APIs (flows, templates).
+access_token_option = click.option(
+    "--access-token", envvar="WHATSAPP_ACCESS_TOKEN",
+    help="Business or system-user token. Default: [whatsapp] access_token of the settings.")
+waba_id_option = click.option(
+    "--waba-id", envvar="WHATSAPP_WABA_ID",
+    help="The WhatsApp Business Account id. Default: [whatsapp] waba_id of the settings.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 config_option = click.option(
     "--config", "config_path", envvar=CONFIG_ENV, type=click.Path(dir_okay=False),
@@ -73,3 +83,24 @@ def plugin_config(settings: Settings, name: str) -> PluginConfig:
         fail(SettingsError([f"enabled_plugins: plugin {name!r} is not enabled "
                             f"(enabled: {', '.join(plugins.names) or 'none'})"]))
     return plugins.configs[name]
+
+
+def access_token(settings: Settings, given: str | None) -> str:
+    """``--access-token``, else the settings' token; exit 2 when there is neither."""
+    token = given or settings.whatsapp.access_token
+    if not token:
+        fail("no access token: set [whatsapp] access_token or give --access-token")
+    return token
+
+
+def waba_id(settings: Settings, given: str | None) -> str:
+    """``--waba-id``, else the settings' WhatsApp Business Account id (a usage error else)."""
+    waba = given or settings.whatsapp.waba_id
+    if not waba:
+        raise click.UsageError("give --waba-id, or set [whatsapp] waba_id in the settings")
+    return waba
+
+
+def print_json(data: Any) -> None:
+    """A listing as indented JSON (``--json``)."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

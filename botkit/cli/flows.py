@@ -9,16 +9,26 @@ failed, 2 a usage or settings error. Tokens, keys and passphrases are never prin
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from botkit.cli.common import config_option, load_settings
+from botkit.cli.common import (
+    EXIT_FAILED,
+    access_token_option,
+    config_option,
+    fail,
+    json_option,
+    load_settings,
+    print_json,
+    waba_id_option,
+)
+from botkit.cli.common import access_token as access_token_of
+from botkit.cli.common import waba_id as waba_id_of
 from botkit.cli.flows_keygen import keygen
 from botkit.flows.management import (
     CATEGORIES,
@@ -33,15 +43,6 @@ from botkit.flows.management import (
 )
 
 T = TypeVar("T")
-
-_access_token_option = click.option(
-    "--access-token", envvar="WHATSAPP_ACCESS_TOKEN",
-    help="Business or system-user token. Default: [whatsapp] access_token of the settings.")
-_waba_id_option = click.option(
-    "--waba-id", envvar="WHATSAPP_WABA_ID",
-    help="The WhatsApp Business Account id. Default: [whatsapp] waba_id of the settings.")
-_as_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
 
 @click.group("flows")
 def flows() -> None:
@@ -59,26 +60,16 @@ def register_flows_command(cli: click.Group) -> None:
 # -- the management API -----------------------------------------------------------------------
 
 
-def _stop(message: str, status: int = 1) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
-
-
 def _manager(config_path: str | None, access_token: str | None) -> FlowsManager:
     settings = load_settings(config_path, secrets=False)
-    token = access_token or settings.whatsapp.access_token
-    if not token:
-        _stop("no access token: set [whatsapp] access_token or give --access-token", 2)
+    token = access_token_of(settings, access_token)
     wa = settings.whatsapp
     return FlowsManager(access_token=token, graph_url=wa.graph_url, api_version=wa.api_version,
                         timeout=max(wa.timeout, 30.0))
 
 
-def _waba(config_path: str | None, waba_id: str | None) -> str:
-    waba = waba_id or load_settings(config_path, secrets=False).whatsapp.waba_id
-    if not waba:
-        raise click.UsageError("give --waba-id, or set [whatsapp] waba_id in the settings")
-    return waba
+def _waba(config_path: str | None, given: str | None) -> str:
+    return waba_id_of(load_settings(config_path, secrets=False), given)
 
 
 def _run(manager: FlowsManager, call: Callable[[FlowsManager], Awaitable[T]]) -> T:
@@ -97,16 +88,16 @@ def _run(manager: FlowsManager, call: Callable[[FlowsManager], Awaitable[T]]) ->
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
     except FlowsApiError as exc:
-        _stop(str(exc))
+        fail(str(exc), EXIT_FAILED)
     except ValueError as exc:
-        _stop(str(exc), 2)
+        fail(str(exc))
 
 
 def _read_json_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        _stop(f"cannot read {path}: {exc.strerror}", 2)
+        fail(f"cannot read {path}: {exc.strerror}")
 
 
 def _report_upload(result: UploadResult) -> None:
@@ -121,15 +112,11 @@ def _report_upload(result: UploadResult) -> None:
     sys.exit(1)
 
 
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
 @flows.command("list")
 @config_option
-@_access_token_option
-@_waba_id_option
-@_as_json_option
+@access_token_option
+@waba_id_option
+@json_option
 def list_flows(config_path: str | None, access_token: str | None, waba_id: str | None,
                as_json: bool) -> None:
     """List the Flows of the WhatsApp Business Account."""
@@ -137,7 +124,7 @@ def list_flows(config_path: str | None, access_token: str | None, waba_id: str |
     found: list[FlowInfo] = _run(_manager(config_path, access_token),
                                  lambda m: m.list_flows(waba))
     if as_json:
-        _print_json([dict(flow.raw) for flow in found])
+        print_json([dict(flow.raw) for flow in found])
         return
     if not found:
         click.echo(f"no Flows in WhatsApp Business Account {waba}")
@@ -150,14 +137,14 @@ def list_flows(config_path: str | None, access_token: str | None, waba_id: str |
 
 @flows.command()
 @config_option
-@_access_token_option
-@_as_json_option
+@access_token_option
+@json_option
 @click.argument("flow_id")
 def show(config_path: str | None, access_token: str | None, as_json: bool, flow_id: str) -> None:
     """Show one Flow: status, categories, versions, endpoint, preview, validation errors."""
     flow: FlowInfo = _run(_manager(config_path, access_token), lambda m: m.get_flow(flow_id))
     if as_json:
-        _print_json(dict(flow.raw))
+        print_json(dict(flow.raw))
         return
     raw = flow.raw
     preview = raw.get("preview")
@@ -178,8 +165,8 @@ def show(config_path: str | None, access_token: str | None, as_json: bool, flow_
 
 @flows.command()
 @config_option
-@_access_token_option
-@_waba_id_option
+@access_token_option
+@waba_id_option
 @click.argument("name")
 @click.option("--category", "categories", multiple=True, required=True,
               type=click.Choice(CATEGORIES), help="The Flow's category (repeat for several).")
@@ -202,7 +189,7 @@ def create(config_path: str | None, access_token: str | None, waba_id: str | Non
 
 @flows.command("update-json")
 @config_option
-@_access_token_option
+@access_token_option
 @click.argument("flow_id")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def update_json(config_path: str | None, access_token: str | None, flow_id: str,
@@ -216,7 +203,7 @@ def update_json(config_path: str | None, access_token: str | None, flow_id: str,
 
 @flows.command()
 @config_option
-@_access_token_option
+@access_token_option
 @click.argument("flow_id")
 def publish(config_path: str | None, access_token: str | None, flow_id: str) -> None:
     """Publish a DRAFT Flow; its Flow JSON can no longer change."""
@@ -226,7 +213,7 @@ def publish(config_path: str | None, access_token: str | None, flow_id: str) -> 
 
 @flows.command()
 @config_option
-@_access_token_option
+@access_token_option
 @click.argument("flow_id")
 def deprecate(config_path: str | None, access_token: str | None, flow_id: str) -> None:
     """Deprecate a PUBLISHED Flow: it can no longer be sent."""
@@ -245,8 +232,8 @@ def _day(_ctx: click.Context, param: click.Parameter, value: str | None) -> date
 
 @flows.command()
 @config_option
-@_access_token_option
-@_as_json_option
+@access_token_option
+@json_option
 @click.argument("flow_id")
 @click.option("--metric", type=click.Choice(METRICS), default="ENDPOINT_REQUEST_COUNT",
               show_default=True, help="Which endpoint metric.")
@@ -260,7 +247,7 @@ def metrics(config_path: str | None, access_token: str | None, as_json: bool, fl
     found: dict[str, Any] = _run(_manager(config_path, access_token), lambda m: m.metric(
         flow_id, metric, granularity, since=since, until=until))
     if as_json:
-        _print_json(found)
+        print_json(found)
         return
     click.echo(f"{found.get('name', metric)} per {str(found.get('granularity', '')).lower()} "
                f"of Flow {flow_id}:")

@@ -9,18 +9,13 @@ from the command line, where it would be kept in the shell history.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
+from botkit.cli.common import EXIT_FAILED, fail
+
 MIN_PASSPHRASE_CHARS = 8
-
-
-def _stop(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
 
 
 @click.command()
@@ -42,7 +37,8 @@ def keygen(private_key_file: Path, passphrase_env: str | None,
 
     for path in (private_key_file, public_key_file):
         if path is not None and path.exists():
-            _stop(f"{path} exists; botkit never overwrites a key file: choose another name")
+            fail(f"{path} exists; botkit never overwrites a key file: choose another name",
+                 EXIT_FAILED)
     passphrase = _passphrase(passphrase_env)
     private_pem, public_pem = generate_key_pair(passphrase)
     _write_new(private_key_file, private_pem, 0o600)
@@ -79,9 +75,10 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError:
-        _stop(f"{path} exists; botkit never overwrites a key file: choose another name")
+        fail(f"{path} exists; botkit never overwrites a key file: choose another name",
+             EXIT_FAILED)
     except OSError as exc:
-        _stop(f"cannot create {path}: {exc.strerror}")
+        fail(f"cannot create {path}: {exc.strerror}", EXIT_FAILED)
     os.fchmod(fd, mode)  # the umask may have taken bits away; never more than asked
     with os.fdopen(fd, "wb") as file:
         file.write(data)

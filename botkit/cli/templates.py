@@ -19,7 +19,19 @@ from typing import Any, TypeVar
 
 import click
 
-from botkit.cli.common import EXIT_FAILED, config_option, fail, load_settings, not_found
+from botkit.cli.common import (
+    EXIT_FAILED,
+    access_token_option,
+    config_option,
+    fail,
+    json_option,
+    load_settings,
+    not_found,
+    print_json,
+    waba_id_option,
+)
+from botkit.cli.common import access_token as access_token_of
+from botkit.cli.common import waba_id as waba_id_of
 from botkit.errors import BotkitError, StoreError
 from botkit.message_templates.cache import TemplateCache, open_template_cache_admin
 from botkit.message_templates.errors import TemplateDefinitionInvalid, UnknownTemplate
@@ -34,15 +46,6 @@ from botkit.settings import Settings
 
 T = TypeVar("T")
 
-_access_token_option = click.option(
-    "--access-token", envvar="WHATSAPP_ACCESS_TOKEN",
-    help="Business or system-user token. Default: [whatsapp] access_token of the settings.")
-_waba_id_option = click.option(
-    "--waba-id", envvar="WHATSAPP_WABA_ID",
-    help="The WhatsApp Business Account id. Default: [whatsapp] waba_id of the settings.")
-_as_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
 @click.group("templates")
 def templates() -> None:
     """Message templates: the local cache that sends are checked against, and Meta's API."""
@@ -53,11 +56,8 @@ def register_templates_command(cli: click.Group) -> None:
     cli.add_command(templates)
 
 
-def _waba(settings: Settings, waba_id: str | None) -> str:
-    waba = waba_id or settings.whatsapp.waba_id
-    if not waba:
-        raise click.UsageError("give --waba-id, or set [whatsapp] waba_id in the settings")
-    return waba
+def _waba(settings: Settings, given: str | None) -> str:
+    return waba_id_of(settings, given)
 
 
 def _run(settings: Settings, work: Callable[[TemplateCache], Awaitable[T]], *,
@@ -87,11 +87,8 @@ def _run(settings: Settings, work: Callable[[TemplateCache], Awaitable[T]], *,
         fail(exc, EXIT_FAILED)
 
 
-def _token(settings: Settings, access_token: str | None) -> str:
-    token = access_token or settings.whatsapp.access_token
-    if not token:
-        fail("no access token: set [whatsapp] access_token or give --access-token")
-    return token
+def _token(settings: Settings, given: str | None) -> str:
+    return access_token_of(settings, given)
 
 
 def _client(settings: Settings, token: str) -> Any:
@@ -104,8 +101,8 @@ def _client(settings: Settings, token: str) -> Any:
 
 @templates.command()
 @config_option
-@_access_token_option
-@_waba_id_option
+@access_token_option
+@waba_id_option
 @click.option("--page-size", type=click.IntRange(1, 1000), default=PAGE_SIZE, show_default=True,
               help="Templates asked for per page.")
 def sync(config_path: str | None, access_token: str | None, waba_id: str | None,
@@ -128,15 +125,15 @@ def sync(config_path: str | None, access_token: str | None, waba_id: str | None,
 
 @templates.command("list")
 @config_option
-@_waba_id_option
-@_as_json_option
+@waba_id_option
+@json_option
 def list_templates(config_path: str | None, waba_id: str | None, as_json: bool) -> None:
     """List the cached templates: name, language, status, category, quality."""
     settings = load_settings(config_path, secrets=False)
     waba = waba_id or settings.whatsapp.waba_id
     found: list[CachedTemplate] = _run(settings, lambda cache: cache.all(waba))
     if as_json:
-        _print_json([asdict(t) for t in found])
+        print_json([asdict(t) for t in found])
         return
     if not found:
         where = f" of WhatsApp Business Account {waba}" if waba else ""
@@ -149,8 +146,8 @@ def list_templates(config_path: str | None, waba_id: str | None, as_json: bool) 
 
 @templates.command()
 @config_option
-@_waba_id_option
-@_as_json_option
+@waba_id_option
+@json_option
 @click.option("--language", help="Only this language (e.g. en_US).")
 @click.argument("name")
 def show(config_path: str | None, waba_id: str | None, as_json: bool, language: str | None,
@@ -167,7 +164,7 @@ def show(config_path: str | None, waba_id: str | None, as_json: bool, language: 
         not_found(f"template {name!r} has no {language!r} version; it has "
                   f"{', '.join(row.language for row in rows)}")
     if as_json:
-        _print_json([asdict(t) for t in chosen])
+        print_json([asdict(t) for t in chosen])
         return
     for index, template in enumerate(chosen):
         if index:
@@ -184,8 +181,8 @@ def _describe(t: CachedTemplate) -> None:
 
 @templates.command()
 @config_option
-@_access_token_option
-@_waba_id_option
+@access_token_option
+@waba_id_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def create(config_path: str | None, access_token: str | None, waba_id: str | None,
            file: Path) -> None:
@@ -208,8 +205,8 @@ def create(config_path: str | None, access_token: str | None, waba_id: str | Non
 
 @templates.command()
 @config_option
-@_access_token_option
-@_waba_id_option
+@access_token_option
+@waba_id_option
 @click.option("--language", help="Delete only this language (its id is read from the cache).")
 @click.argument("name")
 def delete(config_path: str | None, access_token: str | None, waba_id: str | None,
@@ -242,10 +239,6 @@ def _read_json(path: Path) -> Any:
         fail(f"cannot read {path}: {exc.strerror}")
     except (ValueError, UnicodeDecodeError) as exc:
         fail(f"{path}: not valid JSON: {exc}", EXIT_FAILED)
-
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _now() -> float:
