@@ -171,23 +171,26 @@ def decode(kind: str, key: str, context: Mapping[str, Any], attempt: int = 1) ->
 
 
 def prepare(kind: str, key: str, payload: bytes, attempt: int, check: Checker
-            ) -> tuple[Event | None, list[str]]:
+            ) -> tuple[Event | None, list[str], str | None]:
     """The event to dispatch for a stored record, or None and the problems that keep it in
-    quarantine. Raises only on bugs; the caller quarantines those too."""
+    quarantine; and the trace context stored with it (when tracing was on). Raises only on
+    bugs; the caller quarantines those too."""
     try:
         context = from_json(payload)
     except ValueError as exc:
-        return None, [f"stored payload is not JSON: {exc}"]
+        return None, [f"stored payload is not JSON: {exc}"], None
     if not isinstance(context, dict):
-        return None, [f"stored payload is a JSON {type(context).__name__}, not an object"]
+        return None, [f"stored payload is a JSON {type(context).__name__}, not an object"], None
+    trace = context.get("trace")
+    trace = trace if isinstance(trace, str) else None
     problems = check(kind, context) + _frame_problems(kind, context)
     if not problems:
-        return decode(kind, key, context, attempt), []
+        return decode(kind, key, context, attempt), [], trace
     if kind == "message":
         message = incomplete_message(key, context, attempt, problems)
         if message is not None:
-            return message, []
-    return None, problems
+            return message, [], trace
+    return None, problems, trace
 
 
 def incomplete_message(key: str, context: Mapping[str, Any], attempt: int,

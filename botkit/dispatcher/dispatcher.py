@@ -23,7 +23,6 @@ from botkit.decode import prepare
 from botkit.dispatcher.delivery import Deliverer, Job
 from botkit.errors import StoreError
 from botkit.events import Message
-from botkit.json_codec import from_json
 from botkit.store.records import Delivery, StoredEvent
 from botkit.telemetry.attributes import dispatch_attributes, linked_context
 
@@ -221,16 +220,12 @@ class Dispatcher:
 
     def _prepare_one(self, stored: StoredEvent, humans: frozenset[str]
                      ) -> tuple[Job | None, list[str]]:
-        event, problems = prepare(stored.kind, stored.key, stored.payload, stored.attempt,
-                                  self.bot.validator.event_errors)
+        event, problems, trace = prepare(stored.kind, stored.key, stored.payload,
+                                         stored.attempt, self.bot.validator.event_errors)
         if event is None:
             return None, problems
         if isinstance(event, Message) and stored.conversation in humans:
             event = replace(event, with_human=True)
-        trace = None
-        if self.bot.tracing.enabled:
-            context = from_json(stored.payload)
-            trace = context.get("trace") if isinstance(context, dict) else None
         return Job(stored, event, trace=trace), []
 
     async def _quarantine(self, stored: StoredEvent, problems: list[str]) -> None:
