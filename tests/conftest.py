@@ -63,3 +63,13 @@ def installed_plugin(tmp_path, monkeypatch):
     yield install
     for package in packages:
         sys.modules.pop(package, None)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request) -> dict:
+    """The ``[store]`` table for a bot, once per backend: the default SQLite file, or the shared
+    Redis under a prefix of its own (short leases, so a test never waits long for one)."""
+    if request.param == "sqlite":
+        return {}
+    prefix = request.getfixturevalue("redis_prefix")
+    return {"url": f"{REDIS_URL}?prefix={prefix}&lease_ms=1000&partitions=4"}

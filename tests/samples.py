@@ -109,3 +109,17 @@ def wait_ready(base: str, process) -> None:
         except httpx.TransportError:
             time.sleep(0.05)
     raise AssertionError("botkit serve did not become ready")
+
+
+class Switchable:
+    """Fails until it is fixed, as a plugin whose CRM is down would."""
+
+    def __init__(self) -> None:
+        self.broken = True
+        self.calls: list[tuple[str, int]] = []
+
+    @hookimpl
+    def message_received(self, message) -> None:
+        self.calls.append((message.key, message.attempt))
+        if self.broken:
+            raise ConnectionError("CRM is down")

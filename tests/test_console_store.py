@@ -7,9 +7,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
 from console_browser import csrf_of, running_console, signed_in_client
-from samples import REDIS_URL, Recorder
+from samples import Recorder, Switchable
 
 from botkit import hookimpl
 from botkit.testing import encode, payloads
@@ -24,28 +23,6 @@ class Gate:
     @hookimpl
     async def message_received(self, message) -> None:
         await self.open.wait()
-
-
-class Switchable:
-    """Fails until fixed, as a plugin whose CRM is down would."""
-
-    def __init__(self) -> None:
-        self.broken = True
-        self.calls: list[tuple[str, int]] = []
-
-    @hookimpl
-    def message_received(self, message) -> None:
-        self.calls.append((message.key, message.attempt))
-        if self.broken:
-            raise ConnectionError("CRM is down")
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def store(request) -> dict:
-    if request.param == "sqlite":
-        return {}
-    prefix = request.getfixturevalue("redis_prefix")
-    return {"url": f"{REDIS_URL}?prefix={prefix}&lease_ms=1000&partitions=4"}
 
 
 async def wait_for(condition, timeout: float = 10.0) -> None:

@@ -6,37 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
 from click.testing import CliRunner
-from samples import REDIS_URL, payload_bytes
+from samples import Switchable, payload_bytes
 
-from botkit import hookimpl
 from botkit.cli.main import cli
 
 TEXT = payload_bytes("message_text.json")
-
-
-class Switchable:
-    """Fails until it is fixed, as a plugin whose CRM is down would."""
-
-    def __init__(self) -> None:
-        self.broken = True
-        self.calls: list[tuple[str, int]] = []
-
-    @hookimpl
-    def message_received(self, message) -> None:
-        self.calls.append((message.key, message.attempt))
-        if self.broken:
-            raise ConnectionError("CRM is down")
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def store(request) -> dict:
-    """The ``[store]`` table for the bot: the default SQLite file, or the shared Redis."""
-    if request.param == "sqlite":
-        return {}
-    prefix = request.getfixturevalue("redis_prefix")
-    return {"url": f"{REDIS_URL}?prefix={prefix}&lease_ms=1000&partitions=4"}
 
 
 def settings_file(tmp_path, bot) -> str:

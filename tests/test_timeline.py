@@ -5,7 +5,6 @@ timers, in order; the conversation list's search and the delivery funnel."""
 from __future__ import annotations
 
 import pytest
-from samples import REDIS_URL
 from timeline_kit import (
     CONVERSATION,
     CUSTOMER,
@@ -23,14 +22,6 @@ from botkit.errors import StoreError
 from botkit.testing import ACCESS_TOKEN, BotRunner, FakeGraphAPI, make_settings, payloads
 from botkit.testing.harness import ManualClock
 from botkit.timeline import customer_timeline, open_reader
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def store(request) -> dict:
-    if request.param == "sqlite":
-        return {}
-    prefix = request.getfixturevalue("redis_prefix")
-    return {"url": f"{REDIS_URL}?prefix={prefix}&partitions=4"}
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import json
 import click
 import pytest
 from click.testing import CliRunner
-from samples import REDIS_URL
 from timeline_kit import (
     CUSTOMER,
     EXPECTED_OUTLINE,
@@ -23,14 +22,6 @@ from timeline_kit import (
 from botkit.cli.timeline import conversation, register_timeline_commands
 from botkit.testing import ACCESS_TOKEN, BotRunner, FakeGraphAPI, make_settings
 from botkit.testing.harness import ManualClock
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def store(request) -> dict:
-    if request.param == "sqlite":
-        return {}
-    prefix = request.getfixturevalue("redis_prefix")
-    return {"url": f"{REDIS_URL}?prefix={prefix}&partitions=4"}
 
 
 @pytest.fixture
