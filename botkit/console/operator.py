@@ -90,7 +90,7 @@ async def send_operator_reply(bot: Bot, conversation: str, operator: str,
                                "twice).") from None
         raise
     try:
-        await send_items(bot, key, operator, [item], conversation=conversation)
+        await send_items(bot, key, operator, [item], conversation=conversation, by_person=True)
     except Exception as exc:  # every failure ends the item: the operator decides what next
         reason = _reason(exc)
         log.warning("console: reply by %s to %s not sent: %s", operator, conversation, reason)

@@ -39,12 +39,14 @@ async def send_outbox(bot: Bot, stored: StoredEvent, event: Event, plugin: str,
 
 
 async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxItem], *,
-                     conversation: str, inbound_at: float | None = None) -> None:
+                     conversation: str, inbound_at: float | None = None,
+                     by_person: bool = False) -> None:
     """Send every item not sent yet, in order; raises to have the target retried or
     dead-lettered (a transient Graph error leaves the item ``pending`` for the retry).
 
     ``inbound_at`` is the timestamp of the customer message being answered, which may not be
-    recorded as the conversation's last inbound message yet.
+    recorded as the conversation's last inbound message yet. ``by_person``: an operator's
+    message, which a handoff does not hold back (that is what the handoff is for).
     """
     from botkit.whatsapp.errors import GraphError, OutcomeUnknown
 
@@ -65,8 +67,7 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
                 f"outcome unknown: the process stopped while message {item.index} of "
                 f"{event_key} was being sent; not sent again to avoid a duplicate")
         body = item.body
-        if info.with_human(now) and not item.before_handoff and not plugin.startswith(
-                "operator"):
+        if info.with_human(now) and not item.before_handoff and not by_person:
             await _settle(bot, event_key, plugin, item, "suppressed", "a person has the "
                           "conversation")
             continue
