@@ -75,27 +75,39 @@ class Bot:
         if self.wake_callback is not None:
             self.wake_callback()
 
-    def config(self, plugin: str) -> PluginConfig:
+    def config(self, plugin: str, number: str | None = None) -> PluginConfig:
         """The ``[plugins.<plugin>]`` table: validated against the plugin's schema, with its
         ``default`` values filled in and its ``{ env }``/``{ file }`` secrets resolved; read-only.
 
-        Raises ``KeyError`` for a plugin that is not enabled, so a typo fails loudly.
+        With ``[numbers.<id>]`` tables, a number's own table is merged over the top-level one:
+        ``number`` picks the business number, and inside a handler it defaults to the number
+        that received the event being handled, so a handler reads the settings of its number.
+        Raises ``KeyError`` for a plugin that is not enabled (for that number), so a typo fails
+        loudly.
         """
+        if number is None:
+            handling = current_handling.get()
+            number = handling.number if handling is not None else None
         try:
-            return self.plugins.configs[plugin]
+            return self.plugins.config(plugin, number)
         except KeyError:
-            raise KeyError(f"plugin {plugin!r} is not enabled; enabled: "
-                           f"{', '.join(self.plugins.names) or 'none'}") from None
+            enabled = self.plugins.names_for(number) if number else self.plugins.top_level
+            where = f" for number {number}" if number else ""
+            raise KeyError(f"plugin {plugin!r} is not enabled{where}; enabled: "
+                           f"{', '.join(enabled) or 'none'}") from None
 
     def open_whatsapp(self) -> None:
-        """Create the Cloud API client when an access token is configured."""
+        """Create the Cloud API client when an access token is configured: the top-level one,
+        or a ``[numbers.<id>]`` one (each number's calls carry its own token)."""
         wa = self.settings.whatsapp
-        if wa.access_token and self.whatsapp is None:
+        tokens = {number: table.access_token for number, table in self.settings.numbers.items()
+                  if table.access_token}
+        if (wa.access_token or tokens) and self.whatsapp is None:
             from botkit.conversations.policy import window_policy
             from botkit.whatsapp.client import WhatsAppClient
 
             self.whatsapp = WhatsAppClient(
-                access_token=wa.access_token, graph_url=wa.graph_url,
+                access_token=wa.access_token, number_tokens=tokens, graph_url=wa.graph_url,
                 api_version=wa.api_version, messages_per_second=wa.messages_per_second,
                 timeout=wa.timeout,
             )

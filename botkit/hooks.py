@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from botkit.plugin_set import PluginSet
@@ -27,22 +28,25 @@ async def call_plugin(plugins: PluginSet, hook_name: str, plugin_name: str, **kw
     return results
 
 
-async def first_result(plugins: PluginSet, hook_name: str, **kwargs: Any) -> Any:
-    """The first non-``None`` result, asking plugins in call order; exceptions propagate."""
-    for name in plugins.implementing(hook_name):
+async def first_result(plugins: PluginSet, hook_name: str, *,
+                       among: Iterable[str] | None = None, **kwargs: Any) -> Any:
+    """The first non-``None`` result, asking plugins (``among`` them, when given: those of one
+    business number) in call order; exceptions propagate."""
+    for name in plugins.implementing(hook_name, among):
         for result in await call_plugin(plugins, hook_name, name, **kwargs):
             if result is not None:
                 return result
     return None
 
 
-async def call_all(plugins: PluginSet, hook_name: str, *, isolate: bool, **kwargs: Any) -> None:
-    """Call every plugin's implementation in order.
+async def call_all(plugins: PluginSet, hook_name: str, *, isolate: bool,
+                   among: Iterable[str] | None = None, **kwargs: Any) -> None:
+    """Call every plugin's implementation in order (of ``among`` only, when given).
 
     With ``isolate`` a failing plugin is logged by name and the others still run; without it the
     first exception propagates (start-up must not go on half configured).
     """
-    for name in plugins.implementing(hook_name):
+    for name in plugins.implementing(hook_name, among):
         try:
             await call_plugin(plugins, hook_name, name, **kwargs)
         except Exception as exc:

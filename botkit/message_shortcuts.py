@@ -103,7 +103,7 @@ class MessageShortcuts:
         with tempfile.TemporaryDirectory(prefix="botkit-media-") as folder:
             path = await whatsapp.download_media(
                 media_id, Path(folder), sha256=sha256 if isinstance(sha256, str) else None,
-                **limit)
+                phone_number_id=self.phone_number_id, **limit)
             return await asyncio.to_thread(path.read_bytes)
 
     def _client(self, what: str, client: Any) -> Any:

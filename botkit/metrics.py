@@ -15,7 +15,8 @@ class Stats:
                                  ["status"], registry=r)
         self.signature_failures = Counter("botkit_signature_failures",
                                           "Rejected signatures by cause", ["cause"], registry=r)
-        self.events = Counter("botkit_events", "Events accepted by kind", ["kind"], registry=r)
+        self.events = Counter("botkit_events", "Events accepted by kind and business number "
+                              "(empty for account-level events)", ["kind", "number"], registry=r)
         self.duplicates = Counter("botkit_duplicates", "Events acknowledged as duplicates",
                                   registry=r)
         self.stale = Counter("botkit_stale_events", "Events older than the dedupe window",
@@ -30,7 +31,7 @@ class Stats:
                                     ["plugin"], registry=r)
         self._per_plugin: dict[str, tuple] = {}
         self._per_status: dict[int, Counter] = {}
-        self._per_kind: dict[str, Counter] = {}
+        self._per_kind: dict[tuple[str, str], Counter] = {}
         self.backlog = Gauge("botkit_backlog_events", "Events stored but not yet dispatched",
                              registry=r)
         self.backlog_age = Gauge("botkit_backlog_age_seconds",
@@ -51,10 +52,10 @@ class Stats:
             child = self._per_status[status] = self.responses.labels(status)
         child.inc()
 
-    def accepted(self, kind: str, count: int) -> None:
-        child = self._per_kind.get(kind)
+    def accepted(self, kind: str, number: str, count: int) -> None:
+        child = self._per_kind.get((kind, number))
         if child is None:
-            child = self._per_kind[kind] = self.events.labels(kind)
+            child = self._per_kind[kind, number] = self.events.labels(kind, number)
         child.inc(count)
 
     def delivered(self, plugin: str, seconds: float) -> None:

@@ -55,15 +55,16 @@ def _frozen(value: Any) -> Any:
 
 
 def prepare_config(name: str, table: Mapping[str, Any], schema: Mapping[str, Any] | None, *,
-                   env: Mapping[str, str], base_dir: Path, resolve_secrets: bool = True
-                   ) -> tuple[dict[str, Any], list[str], list[str]]:
+                   env: Mapping[str, str], base_dir: Path, resolve_secrets: bool = True,
+                   prefix: str | None = None) -> tuple[dict[str, Any], list[str], list[str]]:
     """Resolve secrets, validate and fill defaults: ``(config, problems, secret values)``.
 
-    Problems carry ``plugins.<name>`` paths as users write them in TOML. With
+    Problems carry ``plugins.<name>`` paths (or ``prefix``: a number's table) as users write
+    them in TOML. With
     ``resolve_secrets=False`` (commands that never call out) unresolvable secrets become empty
     strings instead of problems.
     """
-    prefix = f"plugins.{name}"
+    prefix = prefix or f"plugins.{name}"
     data = copy.deepcopy(dict(table))
     if schema is None:
         return data, [], []

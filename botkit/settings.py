@@ -18,6 +18,7 @@ from botkit._settings_parsing import (
 )
 from botkit.errors import SettingsError
 from botkit.secrets import SecretResolver
+from botkit.settings_numbers import NumberSettings, merged_table, read_numbers, union_of_plugins
 from botkit.settings_tables import (
     ConversationsSettings,
     DispatchSettings,
@@ -53,6 +54,8 @@ class Settings:
     #: ``[flows]``, or None when the settings have no such table (no Flows endpoint).
     flows: FlowsSettings | None = None
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: ``[numbers.<phone_number_id>]`` tables: numbers with their own token, plugins, settings.
+    numbers: Mapping[str, NumberSettings] = field(default_factory=dict)
     source: str = "<dict>"
     #: Where relative paths in the settings start from (the settings file's folder).
     base_dir: Path = field(default_factory=Path.cwd)
@@ -123,8 +126,10 @@ class Settings:
                                                 base_dir or Path.cwd())
         server, security, network_problems = _network_settings(data, base_dir or Path.cwd())
         flows, flows_problems = _flows_settings(data.get("flows"), resolver, server.path)
-        media, media_problems = _media_settings(data.get("media", {}), store.url,
-                                                "access_token" in wa, base_dir or Path.cwd())
+        numbers = read_numbers(data.get("numbers", {}), resolver)
+        has_token = "access_token" in wa or any(n.access_token for n in numbers.values())
+        media, media_problems = _media_settings(data.get("media", {}), store.url, has_token,
+                                                base_dir or Path.cwd())
         if (resolver.problems or network_problems or store_problems or flows_problems
                 or media_problems):
             raise SettingsError(resolver.problems + store_problems + network_problems
@@ -147,12 +152,39 @@ class Settings:
             logging=LoggingSettings(**data.get("logging", {})),
             flows=flows,
             plugins={name: dict(table) for name, table in data.get("plugins", {}).items()},
+            numbers=numbers,
             source=source,
             base_dir=base_dir or Path.cwd(),
             secrets_resolved=secrets,
             env=env,
         )
 
-    def plugin_config(self, name: str) -> dict[str, Any]:
-        """The ``[plugins.<name>]`` table (empty when absent)."""
-        return dict(self.plugins.get(name, {}))
+    def plugin_config(self, name: str, number: str | None = None) -> dict[str, Any]:
+        """The ``[plugins.<name>]`` table (empty when absent); for a ``number`` with a table,
+        its ``[numbers.<number>.plugins.<name>]`` merged over it."""
+        table = dict(self.plugins.get(name, {}))
+        own = self.numbers[number].plugins.get(name) if number in self.numbers else None
+        return merged_table(table, own) if own else table
+
+    @property
+    def all_enabled_plugins(self) -> tuple[str, ...]:
+        """Every plugin enabled for the top level or for a number, top-level ones first."""
+        return union_of_plugins(self.enabled_plugins, self.numbers)
+
+    def enabled_for(self, number: str | None) -> tuple[str, ...]:
+        """The plugins that see the events of business number ``number``, in call order."""
+        own = self.numbers.get(number) if number else None
+        if own is not None and own.enabled_plugins is not None:
+            return own.enabled_plugins
+        return self.enabled_plugins
+
+    def access_token_for(self, number: str | None) -> str | None:
+        """The token Graph calls for ``number`` use: its own, else the top-level one."""
+        own = self.numbers.get(number) if number else None
+        return (own.access_token if own else None) or self.whatsapp.access_token
+
+    def waba_for(self, number: str | None) -> str | None:
+        """The WhatsApp Business Account of ``number``: its own ``waba_id``, else the top-level
+        ``[whatsapp] waba_id``."""
+        own = self.numbers.get(number) if number else None
+        return (own.waba_id if own else None) or self.whatsapp.waba_id

@@ -102,8 +102,9 @@ def test_settings_is_the_bottom_layer():
     allowed = {"botkit.errors", "botkit.secrets", "botkit.security.checks",
                "botkit.security.names", "botkit.security.networks",
                "botkit.validation.problems", "botkit.flows.keys", "botkit.settings_tables",
-               "botkit._settings_parsing"}
-    for part in ("botkit.settings", "botkit.settings_tables", "botkit._settings_parsing"):
+               "botkit._settings_parsing", "botkit.settings_numbers"}
+    for part in ("botkit.settings", "botkit.settings_tables", "botkit._settings_parsing",
+                 "botkit.settings_numbers"):
         assert graph[part] <= allowed, (part, graph[part] - allowed)
 
 

@@ -67,7 +67,8 @@ def log_secrets(settings: Settings) -> list[str]:
     """Every secret of the core's settings, for the log masking (plugins add their own)."""
     wa = settings.whatsapp
     flows = [settings.flows.passphrase or ""] if settings.flows else []
-    return [wa.verify_token, *wa.app_secrets, wa.access_token or "", *flows]
+    numbers = [table.access_token or "" for table in settings.numbers.values()]
+    return [wa.verify_token, *wa.app_secrets, wa.access_token or "", *flows, *numbers]
 
 
 def plugin_config(settings: Settings, name: str) -> PluginConfig:

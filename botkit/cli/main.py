@@ -101,7 +101,13 @@ def check(config_path: str | None) -> None:
         plugins = load_plugins(settings)
     except BotkitError as exc:
         fail(exc)
-    click.echo(f"settings OK ({settings.source}); plugins: {', '.join(plugins.names) or 'none'}")
+    click.echo(f"settings OK ({settings.source}); plugins: "
+               f"{', '.join(plugins.top_level) or 'none'}")
+    for number, table in settings.numbers.items():
+        token = "own token" if table.access_token else "top-level token"
+        name = f" ({table.label})" if table.label else ""
+        click.echo(f"number {number}{name}: plugins: "
+                   f"{', '.join(plugins.names_for(number)) or 'none'}; {token}")
 
 
 @cli.command("plugins")

@@ -58,8 +58,9 @@ class ConsoleWeb:
         self.keeper = SessionKeeper(settings.token, settings.session_minutes, clock=bot.clock)
         self.limiter = LoginLimiter(settings.max_failed_logins_per_minute)
         whatsapp = bot.settings.whatsapp
+        number_tokens = [table.access_token for table in bot.settings.numbers.values()]
         self.redact = Redactor([whatsapp.access_token, *whatsapp.app_secrets,
-                                whatsapp.verify_token, settings.token])
+                                whatsapp.verify_token, settings.token, *number_tokens])
         self.env = make_environment(self.redact)
         self._overview: tuple[float, Overview] | None = None
 

@@ -18,6 +18,8 @@ class CurrentHandling(Protocol):
     """What a running handler may ask of the handling it runs in."""
 
     plugin: str
+    #: The business number of the event being handled, if it has one.
+    number: str | None
 
     async def conversation(self) -> Conversation: ...
 

@@ -34,6 +34,8 @@ class Handling:
         self.stored = stored
         self.event = event
         self.plugin = plugin
+        #: The business number that received the event (its settings apply in the handler).
+        self.number = event.phone_number_id
         self.key = conversation or stored.conversation
         self.now = bot.clock()
         self.changes = Changes()

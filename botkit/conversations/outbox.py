@@ -86,7 +86,7 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
             from botkit.message_templates import TemplateError, check_before_send
 
             try:
-                await check_before_send(bot, body)
+                await check_before_send(bot, body, item.phone_number_id)
             except (TemplateError, ValueError) as exc:
                 await _settle(bot, event_key, plugin, item, "failed",
                               f"{type(exc).__name__}: {exc}")

@@ -108,13 +108,14 @@ class Deliverer:
         templates = template_target(self.bot, job.stored, event)
         if templates is not None:
             targets.append((TEMPLATES_TARGET, templates))
-        if isinstance(event, Message) and plugins.implementing("reply_for_message"):
-            targets.append((REPLY_TARGET, self._reply_call(job)))
+        among = plugins.names_for(event.phone_number_id, event.waba_id)
+        if isinstance(event, Message) and plugins.implementing("reply_for_message", among):
+            targets.append((REPLY_TARGET, self._reply_call(job, among)))
         hook, arg = HOOK_FOR_KIND[job.stored.kind]
         if isinstance(event, Handoff) and event.action == "ended":
             hook = "handoff_ended"
         change = event.identity_change if isinstance(event, Message) else None
-        for name in plugins.names:
+        for name in among:  # a plugin not enabled for the event's number never sees it
             if isinstance(event, Timer) and event.plugin != name:
                 continue  # a timer fires for the plugin that scheduled it only
             calls = []
@@ -126,9 +127,9 @@ class Deliverer:
                 targets.append((name, self._plugin_call(job, name, calls, change)))
         return targets
 
-    def _reply_call(self, job: Job) -> TargetCall:
+    def _reply_call(self, job: Job, among: tuple[str, ...]) -> TargetCall:
         """The core's reply sender: the reply is chosen once and kept with the delivery."""
-        asked = self.bot.plugins.implementing("reply_for_message")
+        asked = self.bot.plugins.implementing("reply_for_message", among)
         limit = max(self.settings.timeout_for(name) for name in asked)
 
         async def ask(event: Event) -> None:
@@ -235,6 +236,8 @@ class Deliverer:
         try:
             await within(self.settings.plugin_timeout, "delivery_failed",
                          lambda: call_all(self.bot.plugins, "delivery_failed", isolate=True,
+                                          among=self.bot.plugins.names_for(
+                                              job.event.phone_number_id, job.event.waba_id),
                                           bot=self.bot, event=job.event, plugin=target,
                                           error=exc))
         except PluginTimeout as late:

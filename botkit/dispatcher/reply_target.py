@@ -28,7 +28,8 @@ async def ask_reply(bot: Bot, message: Message) -> None:
 
     Unsendable replies fail permanently, not in a loop.
     """
-    reply = await first_result(bot.plugins, "reply_for_message", bot=bot, message=message)
+    reply = await first_result(bot.plugins, "reply_for_message", bot=bot, message=message,
+                               among=bot.plugins.names_for(message.phone_number_id))
     if reply is None or reply is NO_REPLY:
         return
     if not isinstance(reply, str | Mapping):

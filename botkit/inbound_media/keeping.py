@@ -74,7 +74,8 @@ class MediaKeeper:
                                  "access_token")
         partial = await asyncio.to_thread(prepare_folder, self.plan.folder)
         downloaded: Path = await client.download_media(
-            media_id, partial, sha256=announced, max_bytes=self.plan.max_bytes)
+            media_id, partial, sha256=announced, max_bytes=self.plan.max_bytes,
+            phone_number_id=message.phone_number_id)
         try:
             path, digest, size = await asyncio.to_thread(
                 place, downloaded, self.plan.folder, mime_type, expected, media_id)

@@ -35,9 +35,10 @@ async def template_cache(bot: Bot) -> TemplateCache:
     return cache
 
 
-async def template_account(bot: Bot, cache: TemplateCache) -> str:
-    """``[whatsapp] waba_id``, else the one account the cache knows."""
-    configured = bot.settings.whatsapp.waba_id
+async def template_account(bot: Bot, cache: TemplateCache, number: str | None = None) -> str:
+    """The account of ``number`` (its ``[numbers.<id>] waba_id``), else ``[whatsapp] waba_id``,
+    else the one account the cache knows."""
+    configured = bot.settings.waba_for(number)
     if configured:
         return configured
     accounts = await cache.accounts()
@@ -49,30 +50,34 @@ async def template_account(bot: Bot, cache: TemplateCache) -> str:
 
 
 async def checked_template(bot: Bot, template: Template | Mapping[str, Any], *,
-                           waba_id: str | None = None) -> dict[str, Any]:
+                           waba_id: str | None = None, phone_number_id: str | None = None
+                           ) -> dict[str, Any]:
     """Meta's message object for ``template`` once it passed every check against the cached
     definition; raises a :class:`~botkit.message_templates.TemplateError` saying what is
-    wrong. A message object (a dict) is read back into a :class:`Template` first."""
+    wrong. A message object (a dict) is read back into a :class:`Template` first. The account
+    is ``waba_id``, else that of the sending number ``phone_number_id``, else the bot's."""
     if not isinstance(template, Template):
         template = Template.from_body(template)
     cache = await template_cache(bot)
-    account = waba_id or await template_account(bot, cache)
+    account = waba_id or await template_account(bot, cache, phone_number_id)
     cached = find_cached(template, await cache.named(account, template.name), account)
     check_template(template, cached)
     return template.to_body()
 
 
-async def check_before_send(bot: Bot, body: Mapping[str, Any]) -> None:
+async def check_before_send(bot: Bot, body: Mapping[str, Any],
+                            phone_number_id: str | None = None) -> None:
     """The outbox's check of a template message about to be sent.
 
     It only applies once the account was synced (``botkit templates sync``), so a bot that
     never uses the cache sends as before. Parts of a template typed sending does not model
-    are left to Meta; its existence, language and status are still checked.
+    are left to Meta; its existence, language and status are still checked. The account is
+    that of the sending number ``phone_number_id`` (see :meth:`Settings.waba_for`).
     """
     if body.get("type") != "template":
         return
     cache = await template_cache(bot)
-    account = bot.settings.whatsapp.waba_id
+    account = bot.settings.waba_for(phone_number_id)
     if not account:
         accounts = await cache.accounts()
         account = accounts[0] if len(accounts) == 1 else None

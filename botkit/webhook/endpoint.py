@@ -11,7 +11,6 @@ import asyncio
 import hmac
 import logging
 import re
-from collections import Counter
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
@@ -19,6 +18,7 @@ import orjson
 
 from botkit.errors import StoreError
 from botkit.json_codec import from_json
+from botkit.webhook.counting import AcceptedCounter
 from botkit.webhook.signature import matches as signature_matches
 from botkit.webhook.splitting import split_body
 
@@ -54,6 +54,7 @@ class WebhookEndpoint:
         self.secrets = [s.encode() for s in bot.settings.whatsapp.app_secrets]
         self.verify_token = bot.settings.whatsapp.verify_token.encode()
         self.stats = bot.stats
+        self.counter = AcceptedCounter(bot.stats, bot.settings.numbers)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path:
@@ -242,8 +243,6 @@ class WebhookEndpoint:
             self.stats.duplicates.inc(outcome.duplicates)
         if outcome.accepted:
             self.bot.pressure.accepted(outcome.accepted)
-            kinds = Counter(record.kind for record in result.records)
-            for kind, count in kinds.items():
-                self.stats.accepted(kind, count)
+            self.counter.count(result.records)
             if self.dispatcher is not None:
                 self.dispatcher.wake()

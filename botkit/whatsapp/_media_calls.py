@@ -21,9 +21,14 @@ logger = logging.getLogger("botkit.whatsapp")
 class MediaCalls(GraphTransport):
     """The media methods of the client (a mixin over the transport)."""
 
-    async def media_info(self, media_id: str) -> MediaInfo:
-        """Where to download a media file; the URL expires within minutes."""
-        data = await self._call("GET", f"/{segment(media_id)}", may_resend=True)
+    async def media_info(self, media_id: str, *, phone_number_id: str | None = None
+                         ) -> MediaInfo:
+        """Where to download a media file; the URL expires within minutes. ``phone_number_id``
+        (the number that received the media) picks its token and asks Meta to check that the
+        media belongs to it."""
+        params = {"phone_number_id": phone_number_id} if phone_number_id else None
+        data = await self._call("GET", f"/{segment(media_id)}", params=params, may_resend=True,
+                                number=phone_number_id)
         return MediaInfo.from_response(media_id, data)
 
     async def download_media(
@@ -33,14 +38,16 @@ class MediaCalls(GraphTransport):
         *,
         sha256: str | None = None,
         max_bytes: int = MAX_MEDIA_BYTES,
+        phone_number_id: str | None = None,
     ) -> Path:
         """Download a media file into ``dest_dir`` under a generated name and return its path.
 
         ``sha256`` is the webhook's value (base64 or hex); the Graph API's own value is checked
         too. On a mismatch the file is deleted and :class:`MediaIntegrityError` is raised.
+        ``phone_number_id``, the number that received the media, picks the token.
         """
         expected = [_media.digest_from(sha256)] if sha256 else []
-        info = await self.media_info(media_id)
+        info = await self.media_info(media_id, phone_number_id=phone_number_id)
         if info.sha256:
             try:
                 expected.append(_media.digest_from(info.sha256))
@@ -54,7 +61,7 @@ class MediaCalls(GraphTransport):
                 self._http,
                 info,
                 Path(dest_dir),
-                token=self._token,
+                token=self.token_for(phone_number_id),
                 is_trusted=self._is_trusted,
                 expected=expected,
                 max_bytes=max_bytes,

@@ -29,6 +29,7 @@ from tenacity import (
 
 from botkit.telemetry.tracing import NO_TRACING, Tracing
 from botkit.whatsapp.errors import (
+    AuthError,
     GraphError,
     PairRateLimited,
     classify,
@@ -55,7 +56,8 @@ class GraphTransport:
     def __init__(
         self,
         *,
-        access_token: str,
+        access_token: str | None = None,
+        number_tokens: Mapping[str, str] | None = None,
         graph_url: str = "https://graph.facebook.com",
         api_version: str = "v23.0",
         messages_per_second: float = 80.0,
@@ -68,8 +70,12 @@ class GraphTransport:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if not access_token or not access_token.strip():
+        number_tokens = dict(number_tokens or {})
+        if (not access_token or not access_token.strip()) and not number_tokens:
             raise ValueError("access_token is empty; set [whatsapp] access_token")
+        if any(not token or not token.strip() for token in number_tokens.values()):
+            raise ValueError("a number's access token is empty; check [numbers.<id>] "
+                             "access_token")
         parts = urlsplit(graph_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"graph_url must be an http(s) URL, got {graph_url!r}")
@@ -79,7 +85,9 @@ class GraphTransport:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
         if messages_per_second <= 0:
             raise ValueError(f"messages_per_second must be positive, got {messages_per_second}")
-        self._token = access_token
+        self._token = access_token or None
+        #: Per business number (phone_number_id), the token its calls carry.
+        self._number_tokens = number_tokens
         self._graph_url = graph_url.rstrip("/")
         self._version = api_version
         self._media_hosts = tuple(host.lower().strip(".") for host in media_hosts)
@@ -102,6 +110,17 @@ class GraphTransport:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
+    def token_for(self, phone_number_id: str | None) -> str:
+        """The token for calls on behalf of ``phone_number_id``: the number's own, else the
+        client's. :class:`AuthError` when there is neither (a number with no token of its own
+        on a client that has no top-level token)."""
+        token = self._number_tokens.get(phone_number_id or "") or self._token
+        if token is None:
+            raise AuthError(f"no access token for business number {phone_number_id or '(none)'}",
+                            hint="give the number an access_token in its [numbers.<id>] table, "
+                                 "or set [whatsapp] access_token for every number")
+        return token
+
     async def request(
         self,
         method: str,
@@ -111,11 +130,13 @@ class GraphTransport:
         json: Any = None,
         data: Mapping[str, Any] | None = None,
         token: str | None = None,
+        phone_number_id: str | None = None,
     ) -> dict[str, Any]:
         """Any Graph call relative to the API version, e.g. ``("GET", "/{app_id}/subscriptions")``.
 
-        ``token`` replaces the access token (e.g. an app token). GET and DELETE are retried when
-        an answer is lost; other methods only when the request was certainly never sent.
+        ``token`` replaces the access token (e.g. an app token); ``phone_number_id`` uses that
+        business number's token. GET and DELETE are retried when an answer is lost; other
+        methods only when the request was certainly never sent.
         """
         method = method.upper()
         path = path if path.startswith("/") else f"/{path}"
@@ -126,6 +147,7 @@ class GraphTransport:
             json=json,
             data=data,
             token=token,
+            number=phone_number_id,
             may_resend=method in _RESENDABLE_METHODS,
         )
 
@@ -154,9 +176,10 @@ class GraphTransport:
         files: Mapping[str, Any] | None = None,
         token: str | None = None,
         limit: tuple[str, str | None] | None = None,
+        number: str | None = None,
     ) -> dict[str, Any]:
         url = f"{self._graph_url}/{self._version}{path}"
-        bearer = token or self._token
+        bearer = token or self.token_for(number or (limit[0] if limit else None))
         what = f"{method} {path}"
 
         async def attempt() -> dict[str, Any]:
@@ -196,7 +219,8 @@ class GraphTransport:
         if not response.is_success:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             raise classify(
-                response.status_code, body, retry_after=retry_after, redact=(bearer, self._token)
+                response.status_code, body, retry_after=retry_after,
+                redact=(bearer, self._token or bearer)
             )
         if not isinstance(body, dict):
             raise GraphError(

@@ -53,7 +53,7 @@ class MediaUploads(GraphTransport):
         answer = await self._call(
             "POST", f"/{segment(phone_number_id)}/media",
             data={"messaging_product": "whatsapp", "type": mime},
-            files={"file": (upload_name, data, mime)}, may_resend=True)
+            files={"file": (upload_name, data, mime)}, may_resend=True, number=phone_number_id)
         media_id = answer.get("id")
         if not isinstance(media_id, str | int) or not str(media_id):
             raise GraphError("the Graph API answered the upload without a media id; check "
@@ -65,7 +65,7 @@ class MediaUploads(GraphTransport):
         """Delete uploaded media (``phone_number_id``: only if it belongs to that number)."""
         params = {"phone_number_id": segment(phone_number_id)} if phone_number_id else None
         answer = await self._call("DELETE", f"/{segment(media_id)}", params=params,
-                                  may_resend=True)
+                                  may_resend=True, number=phone_number_id)
         if answer.get("success") is not True:
             raise GraphError(f"the Graph API did not confirm deleting media {media_id}")
 

@@ -45,6 +45,9 @@ class FakeGraphAPI:
     with code 190. Apps (for ``/subscriptions``) and WhatsApp Business Accounts (for
     ``/subscribed_apps``) must be declared with :meth:`add_app` and :meth:`add_waba`.
     ``routes`` are tried after the built-in ones; :attr:`routes` is the whole list, in order.
+    A business number declared with :meth:`add_number` has a token of its own: calls on
+    ``/{phone_number_id}/...`` must carry it (another valid token gets Meta's code 100 answer,
+    as for a number the token cannot see), for tests of several numbers behind one webhook.
     """
 
     def __init__(
@@ -172,6 +175,11 @@ class FakeGraphAPI:
             self.state.apps[app_id] = app_token
             self.state.subscriptions.setdefault(app_id, {})
 
+    def add_number(self, phone_number_id: str, access_token: str) -> None:
+        """Declare a business number whose calls need ``access_token`` (not the fake's own)."""
+        with self.state.lock:
+            self.state.number_tokens[phone_number_id] = access_token
+
     def add_waba(self, waba_id: str) -> None:
         with self.state.lock:
             self.state.wabas.setdefault(waba_id, {})
@@ -208,11 +216,14 @@ class FakeGraphAPI:
     async def _route(self, request: RecordedRequest) -> Reply:
         """The first route that matches and answers; then Meta's answers for unknown paths."""
         path = "/" + request.path.strip("/")
+        if (denied := self._number_token_refused(request, path)) is not None:
+            return denied
         for route in self.routes:
             match = route.match(request.method, path)
             if match is None:
                 continue
-            if route.auth and (denied := token_refused(request, self.access_token)) is not None:
+            if route.auth and not self._is_number_call(path) and (
+                    denied := token_refused(request, self.access_token)) is not None:
                 return denied
             reply = route.handler(self, request, match)
             if inspect.isawaitable(reply):
@@ -222,6 +233,27 @@ class FakeGraphAPI:
         found = _OBJECT_PATH.fullmatch(path)
         if found is None:
             return graph_error(400, 2500, f"Unknown path components: {request.path}")
+        if self._is_number_call(path):
+            return object_missing(request.method, found["object_id"])
         if (denied := token_refused(request, self.access_token)) is not None:
             return denied
         return object_missing(request.method, found["object_id"])
+
+    def _number_of(self, path: str) -> str | None:
+        found = _OBJECT_PATH.fullmatch(path)
+        return found["object_id"] if found is not None else None
+
+    def _is_number_call(self, path: str) -> bool:
+        return self._number_of(path) in self.state.number_tokens
+
+    def _number_token_refused(self, request: RecordedRequest, path: str) -> Reply | None:
+        """For a declared number: 401 without a token, code 100 with another number's token."""
+        number = self._number_of(path)
+        expected = self.state.number_tokens.get(number or "")
+        if number is None or expected is None:
+            return None
+        if request.bearer is None:
+            return token_refused(request, expected)
+        if token_refused(request, expected) is not None:
+            return object_missing(request.method, number)
+        return None

@@ -38,6 +38,8 @@ class GraphState:
     apps: dict[str, str | None] = field(default_factory=dict)  # app id -> app token
     subscriptions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     wabas: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: Business numbers with a token of their own (phone_number_id -> token).
+    number_tokens: dict[str, str] = field(default_factory=dict)
 
     def forget_traffic(self) -> None:
         """Drop recorded requests, messages, receipts and subscriptions (caller holds lock)."""

@@ -1,0 +1,210 @@
+"""Several business numbers behind one webhook: each number's token, plugins and plugin settings.
+
+A real bot on loopback takes signed webhooks for three numbers and answers through the fake
+Graph API over real HTTP, which knows which token each number needs: the shop's number has a
+token of its own, the support number uses the top-level token with its own plugins, and a number
+with no table runs on the top-level settings.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from botkit import hookimpl
+from botkit.errors import SettingsError
+from botkit.plugins import load_plugins
+from botkit.testing.fake_graph import FakeGraphAPI
+from botkit.testing.harness import ACCESS_TOKEN, BotRunner, make_settings
+from botkit.testing.payloads import status, text_message
+from botkit.whatsapp.client import WhatsAppClient
+from botkit.whatsapp.errors import AuthError
+
+SHOP, SUPPORT, UNLISTED = "106540352242922", "106540352242933", "106540352242944"
+SHOP_TOKEN = "shop-token-1b2c"
+SHOP_WABA = "102290129340398"
+
+
+class Echo:
+    """Answers every text with its configured ``text`` (so the reply shows whose table won)."""
+
+    config_schema = {
+        "type": "object", "additionalProperties": False, "required": ["text"],
+        "properties": {"text": {"type": "string"},
+                       "style": {"type": "object", "properties": {
+                           "emoji": {"type": "string"}, "bold": {"type": "boolean"}}}},
+    }
+
+    @hookimpl
+    async def message_received(self, bot, message):
+        config = bot.config("echo")
+        style = config.get("style", {})
+        await message.reply(f"{config['text']}{style.get('emoji', '')}")
+
+
+class Spy:
+    """Records the business number of every event it sees, by hook."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str | None]] = []
+
+    @hookimpl
+    def message_received(self, message):
+        self.seen.append(("message", message.phone_number_id))
+
+    @hookimpl
+    def status_received(self, status):
+        self.seen.append(("status", status.phone_number_id))
+
+
+def numbers_settings(tmp_path, graph_url, **overrides):
+    numbers = {
+        SHOP: {"access_token": SHOP_TOKEN, "enabled_plugins": ["echo"],
+               "waba_id": SHOP_WABA, "label": "shop",
+               "plugins": {"echo": {"text": "shop says hi", "style": {"emoji": "!"}}}},
+        SUPPORT: {"enabled_plugins": ["echo", "spy"]},
+    }
+    numbers.update(overrides)
+    return make_settings(tmp_path, enabled_plugins=["echo", "spy"],
+                         plugins={"echo": {"text": "hello",
+                                           "style": {"emoji": "?", "bold": True}}},
+                         whatsapp={"graph_url": graph_url}, numbers=numbers)
+
+
+@pytest.fixture
+def graph():
+    fake = FakeGraphAPI(access_token=ACCESS_TOKEN).start()
+    fake.add_number(SHOP, SHOP_TOKEN)
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def sends(graph):
+    """(phone_number_id in the path, bearer token, text) of every /messages call."""
+    return sorted((r.path.split("/")[2], r.bearer, r.json["text"]["body"])
+                  for r in graph.requests if r.path.endswith("/messages"))
+
+
+async def test_each_number_answers_with_its_token_plugins_and_settings(tmp_path, graph, caplog):
+    spy = Spy()
+    settings = numbers_settings(tmp_path, graph.url)
+    caplog.set_level(logging.INFO)
+    async with BotRunner(settings, extra_plugins={"echo": Echo(), "spy": spy}) as runner:
+        for number in (SHOP, SUPPORT, UNLISTED, UNLISTED):
+            answer = await runner.post(text_message("hi", phone_number_id=number))
+            assert answer.status_code == 200
+        await runner.post(status(phone_number_id=SHOP))
+        await runner.settle()
+        metrics = (await runner.client.get("/metrics")).text
+    assert sends(graph) == sorted([
+        (SHOP, SHOP_TOKEN, "shop says hi!"),  # own token; own table merged over the top one
+        (SUPPORT, ACCESS_TOKEN, "hello?"),  # no token of its own: the top-level one
+        (UNLISTED, ACCESS_TOKEN, "hello?"),
+        (UNLISTED, ACCESS_TOKEN, "hello?"),
+    ])
+    # the spy is not enabled for the shop: none of the shop's events reach it
+    assert sorted(spy.seen) == [("message", SUPPORT), ("message", UNLISTED),
+                                ("message", UNLISTED)]
+    assert f'botkit_events_total{{kind="message",number="{UNLISTED}"}} 2.0' in metrics
+    assert f'botkit_events_total{{kind="status",number="{SHOP}"}} 1.0' in metrics
+    unlisted = [r.getMessage() for r in caplog.records if f"[numbers.{UNLISTED}]" in
+                r.getMessage()]
+    assert len(unlisted) == 1, "an unconfigured number is logged once, not per event"
+    assert SHOP_TOKEN not in caplog.text and "shop says hi" not in caplog.text
+
+
+async def test_a_handler_reads_its_numbers_table_and_can_ask_for_another(tmp_path, graph):
+    settings = numbers_settings(tmp_path, graph.url)
+    plugins = load_plugins(settings, {"echo": Echo(), "spy": Spy()})
+    assert plugins.config("echo", SHOP) == {"text": "shop says hi",
+                                            "style": {"emoji": "!", "bold": True}}
+    assert plugins.config("echo", UNLISTED) == plugins.configs["echo"]
+    with pytest.raises(KeyError):
+        plugins.config("spy", SHOP)  # not enabled for the shop
+    async with BotRunner(settings, extra_plugins={"echo": Echo(), "spy": Spy()}) as runner:
+        assert runner.bot.config("echo", SHOP)["text"] == "shop says hi"
+        assert runner.bot.config("echo")["text"] == "hello"  # outside a handler: top level
+        with pytest.raises(KeyError, match=f"not enabled for number {SHOP}"):
+            runner.bot.config("spy", SHOP)
+
+
+async def test_account_events_reach_the_plugins_of_numbers_in_that_account(tmp_path, graph):
+    from botkit.testing.payloads import field_change
+
+    class Watcher:
+        def __init__(self) -> None:
+            self.accounts: list[str] = []
+
+        @hookimpl
+        def event_received(self, event):
+            self.accounts.append(event.waba_id)
+
+    watcher = Watcher()
+    settings = numbers_settings(
+        tmp_path, graph.url,
+        **{SHOP: {"enabled_plugins": ["echo", "watcher"], "waba_id": SHOP_WABA,
+                  "plugins": {"echo": {"text": "shop"}}}})
+    extra = {"echo": Echo(), "spy": Spy(), "watcher": watcher}
+    async with BotRunner(settings, extra_plugins=extra) as runner:
+        await runner.post(field_change("account_update", waba_id=SHOP_WABA))
+        await runner.post(field_change("account_update", waba_id="999000111"))
+        await runner.settle()
+    assert watcher.accounts == [SHOP_WABA]
+
+
+def test_every_numbers_problem_is_reported_with_its_path(tmp_path):
+    settings = make_settings(
+        tmp_path, enabled_plugins=["echo"], plugins={"echo": {"text": "hi"}},
+        numbers={SHOP: {"enabled_plugins": ["echo", "ecko"],
+                        "plugins": {"echo": {"text": 5}, "spy": {}}},
+                 SUPPORT: {"plugins": {"echo": {"loud": True}}}})
+    with pytest.raises(SettingsError) as error:
+        load_plugins(settings, {"echo": Echo()})
+    problems = [p.partition(" (installed")[0] for p in error.value.problems]
+    assert problems == [
+        f"numbers.{SHOP}.enabled_plugins: plugin 'ecko' is not installed",
+        f"numbers.{SHOP}.plugins.echo.text: 5 is not of type 'string'",
+        f"numbers.{SUPPORT}.plugins.echo: unknown key(s) ('loud' was unexpected)",
+        f"numbers.{SHOP}.plugins.spy: settings given for a plugin that is not enabled for this "
+        "number (echo, ecko)",
+    ]
+
+
+def test_a_bad_token_reference_or_number_fails_start_up_with_its_path(tmp_path):
+    with pytest.raises(SettingsError) as error:
+        make_settings(tmp_path, numbers={SHOP: {"access_token": {"env": "NOT_SET_ANYWHERE"}}})
+    assert error.value.problems == [
+        f"numbers.{SHOP}.access_token: environment variable NOT_SET_ANYWHERE is not set"]
+    with pytest.raises(SettingsError) as error:
+        make_settings(tmp_path, numbers={"shop": {"enabled_plugins": []}})
+    assert len(error.value.problems) == 1 and "numbers" in error.value.problems[0]
+    assert "'shop' does not match" in error.value.problems[0]
+
+
+def test_a_plugin_enabled_for_one_number_only_may_have_top_level_settings(tmp_path):
+    settings = make_settings(tmp_path, enabled_plugins=[], plugins={"echo": {"text": "base"}},
+                             numbers={SHOP: {"enabled_plugins": ["echo"]}})
+    plugins = load_plugins(settings, {"echo": Echo()})
+    assert plugins.names == ("echo",) and plugins.top_level == ()
+    assert plugins.names_for(SHOP) == ("echo",) and plugins.names_for(UNLISTED) == ()
+    assert plugins.config("echo", SHOP)["text"] == "base"
+    with pytest.raises(KeyError):
+        plugins.config("echo", UNLISTED)
+
+
+async def test_a_number_without_any_token_is_refused_before_any_call(graph):
+    async with WhatsAppClient(number_tokens={SHOP: SHOP_TOKEN}, graph_url=graph.url) as client:
+        await client.send_text(SHOP, "15557654321", "from the shop")
+        with pytest.raises(AuthError, match=f"no access token for business number {UNLISTED}"):
+            await client.send_text(UNLISTED, "15557654321", "from nowhere")
+    assert [(r.path.split("/")[2], r.bearer) for r in graph.requests] == [(SHOP, SHOP_TOKEN)]
+
+
+async def test_the_fake_refuses_another_numbers_token_like_meta(graph):
+    async with WhatsAppClient(access_token=ACCESS_TOKEN, graph_url=graph.url) as client:
+        with pytest.raises(Exception, match="does not exist, cannot be loaded"):
+            await client.send_text(SHOP, "15557654321", "wrong token")
+    assert graph.sent_messages() == []
