@@ -208,3 +208,56 @@ async def test_the_fake_refuses_another_numbers_token_like_meta(graph):
         with pytest.raises(Exception, match="does not exist, cannot be loaded"):
             await client.send_text(SHOP, "15557654321", "wrong token")
     assert graph.sent_messages() == []
+
+
+def test_templates_of_a_numbers_account_sync_with_its_token_and_check_its_sends(tmp_path):
+    from click.testing import CliRunner
+    from message_templates_kit import ORDER_CONFIRMATION
+
+    from botkit.cli.templates import templates
+    from botkit.message_templates import Template, UnknownTemplate, UrlButton, checked_template
+    from botkit.testing.fake_graph.templates import fake_templates
+
+    other_waba = "104996122399160"
+    with FakeGraphAPI(access_token=ACCESS_TOKEN) as fake:
+        fake.add_number(SHOP, SHOP_TOKEN, waba_id=SHOP_WABA)
+        fake_templates(fake).add(SHOP_WABA, ORDER_CONFIRMATION)
+        config = tmp_path / "botkit.toml"
+        config.write_text(f"""
+[whatsapp]
+verify_token = "v"
+app_secret = "s"
+access_token = "{ACCESS_TOKEN}"
+waba_id = "{other_waba}"
+graph_url = "{fake.url}"
+[store]
+url = "sqlite:///{tmp_path / 'botkit.db'}"
+[numbers.{SHOP}]
+access_token = {{ env = "TOKEN_SHOP" }}
+waba_id = "{SHOP_WABA}"
+""")
+        env = {"TOKEN_SHOP": SHOP_TOKEN, "WHATSAPP_ACCESS_TOKEN": None,
+               "WHATSAPP_WABA_ID": None, "BOTKIT_CONFIG": None}
+        synced = CliRunner().invoke(templates, ["sync", "--config", str(config),
+                                                "--number", SHOP], env=env)
+        assert synced.exit_code == 0, synced.output
+        assert synced.output == f"synced 1 template(s) of WhatsApp Business Account {SHOP_WABA}\n"
+        assert [r.bearer for r in fake.requests] == [SHOP_TOKEN]
+        unknown = CliRunner().invoke(templates, ["sync", "--config", str(config),
+                                                 "--number", UNLISTED], env=env)
+        assert unknown.exit_code == 2 and f"no [numbers.{UNLISTED}] table" in unknown.output
+
+    async def sends_are_checked() -> None:
+        from botkit.settings import Settings
+
+        settings = Settings.from_file(config, env={"TOKEN_SHOP": SHOP_TOKEN})
+        template = Template("order_confirmation", "en_US", header="A-1",
+                            body=["Ana", "July 3", "$12.50"], buttons=[UrlButton(1, "A-1")])
+        async with BotRunner(settings) as runner:
+            assert (await checked_template(runner.bot, template, phone_number_id=SHOP)
+                    )["template"]["name"] == "order_confirmation"
+            with pytest.raises(UnknownTemplate, match=other_waba):
+                await checked_template(runner.bot, template)  # the top-level account's cache
+
+    import asyncio
+    asyncio.run(sends_are_checked())

@@ -36,6 +36,10 @@ waba_id_option = click.option(
     "--waba-id", envvar="WHATSAPP_WABA_ID",
     help="The WhatsApp Business Account id. Default: [whatsapp] waba_id of the settings.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+number_option = click.option(
+    "--number", "number", metavar="PHONE_NUMBER_ID",
+    help="A business number with a [numbers.<id>] table: its waba_id and access_token are the "
+         "defaults instead of the [whatsapp] ones.")
 
 config_option = click.option(
     "--config", "config_path", envvar=CONFIG_ENV, type=click.Path(dir_okay=False),
@@ -86,17 +90,26 @@ def plugin_config(settings: Settings, name: str) -> PluginConfig:
     return plugins.configs[name]
 
 
-def access_token(settings: Settings, given: str | None) -> str:
-    """``--access-token``, else the settings' token; exit 2 when there is neither."""
-    token = given or settings.whatsapp.access_token
+def _known_number(settings: Settings, number: str | None) -> str | None:
+    if number is not None and number not in settings.numbers:
+        raise click.UsageError(f"--number {number}: the settings have no [numbers.{number}] "
+                               f"table (numbers: {', '.join(settings.numbers) or 'none'})")
+    return number
+
+
+def access_token(settings: Settings, given: str | None, number: str | None = None) -> str:
+    """``--access-token``, else the token of ``--number``, else the settings' token; exit 2
+    when there is none."""
+    token = given or settings.access_token_for(_known_number(settings, number))
     if not token:
         fail("no access token: set [whatsapp] access_token or give --access-token")
     return token
 
 
-def waba_id(settings: Settings, given: str | None) -> str:
-    """``--waba-id``, else the settings' WhatsApp Business Account id (a usage error else)."""
-    waba = given or settings.whatsapp.waba_id
+def waba_id(settings: Settings, given: str | None, number: str | None = None) -> str:
+    """``--waba-id``, else the account of ``--number``, else the settings' WhatsApp Business
+    Account id (a usage error else)."""
+    waba = given or settings.waba_for(_known_number(settings, number))
     if not waba:
         raise click.UsageError("give --waba-id, or set [whatsapp] waba_id in the settings")
     return waba

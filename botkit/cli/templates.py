@@ -27,6 +27,7 @@ from botkit.cli.common import (
     json_option,
     load_settings,
     not_found,
+    number_option,
     print_json,
     waba_id_option,
 )
@@ -56,8 +57,8 @@ def register_templates_command(cli: click.Group) -> None:
     cli.add_command(templates)
 
 
-def _waba(settings: Settings, given: str | None) -> str:
-    return waba_id_of(settings, given)
+def _waba(settings: Settings, given: str | None, number: str | None) -> str:
+    return waba_id_of(settings, given, number)
 
 
 def _run(settings: Settings, work: Callable[[TemplateCache], Awaitable[T]], *,
@@ -87,8 +88,8 @@ def _run(settings: Settings, work: Callable[[TemplateCache], Awaitable[T]], *,
         fail(exc, EXIT_FAILED)
 
 
-def _token(settings: Settings, given: str | None) -> str:
-    return access_token_of(settings, given)
+def _token(settings: Settings, given: str | None, number: str | None) -> str:
+    return access_token_of(settings, given, number)
 
 
 def _client(settings: Settings, token: str) -> Any:
@@ -103,13 +104,14 @@ def _client(settings: Settings, token: str) -> Any:
 @config_option
 @access_token_option
 @waba_id_option
+@number_option
 @click.option("--page-size", type=click.IntRange(1, 1000), default=PAGE_SIZE, show_default=True,
               help="Templates asked for per page.")
 def sync(config_path: str | None, access_token: str | None, waba_id: str | None,
-         page_size: int) -> None:
+         number: str | None, page_size: int) -> None:
     """Read every template of the account from Meta into the local cache."""
     settings = load_settings(config_path, secrets=False)
-    waba, token = _waba(settings, waba_id), _token(settings, access_token)
+    waba, token = _waba(settings, waba_id, number), _token(settings, access_token, number)
 
     async def work(cache: TemplateCache) -> tuple[int, int]:
         async with _client(settings, token) as client:
@@ -126,11 +128,13 @@ def sync(config_path: str | None, access_token: str | None, waba_id: str | None,
 @templates.command("list")
 @config_option
 @waba_id_option
+@number_option
 @json_option
-def list_templates(config_path: str | None, waba_id: str | None, as_json: bool) -> None:
+def list_templates(config_path: str | None, waba_id: str | None, number: str | None,
+                   as_json: bool) -> None:
     """List the cached templates: name, language, status, category, quality."""
     settings = load_settings(config_path, secrets=False)
-    waba = waba_id or settings.whatsapp.waba_id
+    waba = waba_id or settings.waba_for(number)
     found: list[CachedTemplate] = _run(settings, lambda cache: cache.all(waba))
     if as_json:
         print_json([asdict(t) for t in found])
@@ -147,14 +151,15 @@ def list_templates(config_path: str | None, waba_id: str | None, as_json: bool) 
 @templates.command()
 @config_option
 @waba_id_option
+@number_option
 @json_option
 @click.option("--language", help="Only this language (e.g. en_US).")
 @click.argument("name")
-def show(config_path: str | None, waba_id: str | None, as_json: bool, language: str | None,
-         name: str) -> None:
+def show(config_path: str | None, waba_id: str | None, number: str | None, as_json: bool,
+         language: str | None, name: str) -> None:
     """Show a cached template: status, quality, category, and what a send must give."""
     settings = load_settings(config_path, secrets=False)
-    waba = _waba(settings, waba_id)
+    waba = _waba(settings, waba_id, number)
     rows: list[CachedTemplate] = _run(settings, lambda cache: cache.named(waba, name))
     if not rows:
         not_found(f"template {name!r} is not cached for WhatsApp Business Account {waba}; "
@@ -183,12 +188,13 @@ def _describe(t: CachedTemplate) -> None:
 @config_option
 @access_token_option
 @waba_id_option
+@number_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def create(config_path: str | None, access_token: str | None, waba_id: str | None,
-           file: Path) -> None:
+           number: str | None, file: Path) -> None:
     """Create the template defined in FILE (JSON, checked locally first)."""
     settings = load_settings(config_path, secrets=False)
-    waba, token = _waba(settings, waba_id), _token(settings, access_token)
+    waba, token = _waba(settings, waba_id, number), _token(settings, access_token, number)
     document = _read_json(file)
 
     async def work(cache: TemplateCache) -> CachedTemplate:
@@ -207,13 +213,14 @@ def create(config_path: str | None, access_token: str | None, waba_id: str | Non
 @config_option
 @access_token_option
 @waba_id_option
+@number_option
 @click.option("--language", help="Delete only this language (its id is read from the cache).")
 @click.argument("name")
 def delete(config_path: str | None, access_token: str | None, waba_id: str | None,
-           language: str | None, name: str) -> None:
+           number: str | None, language: str | None, name: str) -> None:
     """Delete a template: every language, or one with --language."""
     settings = load_settings(config_path, secrets=False)
-    waba, token = _waba(settings, waba_id), _token(settings, access_token)
+    waba, token = _waba(settings, waba_id, number), _token(settings, access_token, number)
 
     async def work(cache: TemplateCache) -> None:
         template_id = None

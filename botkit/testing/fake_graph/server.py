@@ -175,10 +175,14 @@ class FakeGraphAPI:
             self.state.apps[app_id] = app_token
             self.state.subscriptions.setdefault(app_id, {})
 
-    def add_number(self, phone_number_id: str, access_token: str) -> None:
-        """Declare a business number whose calls need ``access_token`` (not the fake's own)."""
+    def add_number(self, phone_number_id: str, access_token: str, *,
+                   waba_id: str | None = None) -> None:
+        """Declare a business number whose calls need ``access_token`` (not the fake's own);
+        with ``waba_id``, its account's calls (templates, Flows) need that token too."""
         with self.state.lock:
             self.state.number_tokens[phone_number_id] = access_token
+            if waba_id is not None:
+                self.state.number_tokens[waba_id] = access_token
 
     def add_waba(self, waba_id: str) -> None:
         with self.state.lock:
