@@ -96,6 +96,12 @@ class Bot:
             raise KeyError(f"plugin {plugin!r} is not enabled{where}; enabled: "
                            f"{', '.join(enabled) or 'none'}") from None
 
+    def configs(self, plugin: str) -> dict[str | None, PluginConfig]:
+        """Every table ``plugin`` runs with, for a plugin that prepares its settings once at
+        start-up: ``None`` is the top-level table (when the plugin is enabled there), and each
+        business number with a ``[numbers.<id>]`` table that enables it has its merged table."""
+        return self.plugins.configs_of(plugin)
+
     def open_whatsapp(self) -> None:
         """Create the Cloud API client when an access token is configured: the top-level one,
         or a ``[numbers.<id>]`` one (each number's calls carry its own token)."""

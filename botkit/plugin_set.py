@@ -77,3 +77,13 @@ class PluginSet:
         if number and number in self._by_number and plugin not in self._by_number[number]:
             raise KeyError(plugin)
         return self.configs[plugin]
+
+    def configs_of(self, plugin: str) -> dict[str | None, PluginConfig]:
+        """Every table ``plugin`` runs with: ``None`` for the top level (when it is enabled
+        there), and each number with a ``[numbers.<id>]`` table that enables it."""
+        found: dict[str | None, PluginConfig] = {}
+        if plugin in self.configs:
+            found[None] = self.configs[plugin]
+        found.update({number: config for (number, name), config in self._number_configs.items()
+                      if name == plugin})
+        return found
