@@ -261,3 +261,68 @@ waba_id = "{SHOP_WABA}"
 
     import asyncio
     asyncio.run(sends_are_checked())
+
+
+async def test_one_customer_writing_to_two_numbers_has_two_conversations(tmp_path, graph):
+    class Counter:
+        def __init__(self) -> None:
+            self.counts: list[tuple[str, str, int]] = []
+
+        @hookimpl
+        async def message_received(self, bot, message):
+            conversation = await bot.conversation()
+            count = conversation.data.get("count", 0) + 1
+            conversation.set_state("counting", {"count": count})
+            self.counts.append((conversation.phone_number_id, conversation.customer, count))
+
+    counter = Counter()
+    settings = make_settings(tmp_path, enabled_plugins=["counter"],
+                             whatsapp={"graph_url": graph.url},
+                             numbers={SHOP: {"access_token": SHOP_TOKEN}})
+    async with BotRunner(settings, extra_plugins={"counter": counter}) as runner:
+        for number in (SHOP, SUPPORT, SHOP):
+            await runner.post(text_message("hi", phone_number_id=number, sender="15550001111"))
+            await runner.settle()
+    assert counter.counts == [(SHOP, "15550001111", 1), (SUPPORT, "15550001111", 1),
+                              (SHOP, "15550001111", 2)]
+
+
+def test_check_names_each_numbers_plugins_and_problems(tmp_path):
+    from click.testing import CliRunner
+
+    from botkit.cli.main import cli
+
+    def check(numbers: str) -> object:
+        config = tmp_path / "botkit.toml"
+        config.write_text(f"""
+enabled_plugins = ["auto-reply"]
+[whatsapp]
+verify_token = "v"
+app_secret = "s"
+access_token = "t"
+[store]
+url = "sqlite:///{tmp_path / 'botkit.db'}"
+[plugins.auto-reply]
+default_reply = "Thanks"
+{numbers}""")
+        return CliRunner().invoke(cli, ["check", "--config", str(config)],
+                                  env={"BOTKIT_CONFIG": None, "TOKEN_SHOP": "shop"})
+
+    good = check(f"""[numbers.{SHOP}]
+label = "shop"
+access_token = {{ env = "TOKEN_SHOP" }}
+[numbers.{SHOP}.plugins.auto-reply]
+default_reply = "Thanks for writing to the shop"
+[numbers.{SUPPORT}]
+enabled_plugins = []
+""")
+    assert good.exit_code == 0, good.output
+    assert good.output.splitlines()[1:] == [
+        f"number {SHOP} (shop): plugins: auto-reply; own token",
+        f"number {SUPPORT}: plugins: none; top-level token"]
+    bad = check(f"""[numbers.{SHOP}.plugins.auto-reply]
+default_reply = 5
+""")
+    assert bad.exit_code == 2
+    assert f"numbers.{SHOP}.plugins.auto-reply.default_reply" in bad.output
+    assert "Traceback" not in bad.output
