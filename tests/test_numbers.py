@@ -326,3 +326,26 @@ default_reply = 5
     assert bad.exit_code == 2
     assert f"numbers.{SHOP}.plugins.auto-reply.default_reply" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_botkit_send_from_a_number_uses_its_token(tmp_path, graph):
+    from click.testing import CliRunner
+
+    from botkit.cli.send import send
+
+    config = tmp_path / "botkit.toml"
+    config.write_text(f"""[whatsapp]
+verify_token = "v"
+app_secret = "s"
+access_token = "{ACCESS_TOKEN}"
+graph_url = "{graph.url}"
+[numbers.{SHOP}]
+access_token = "{SHOP_TOKEN}"
+""")
+    env = {"WHATSAPP_ACCESS_TOKEN": None, "BOTKIT_CONFIG": None}
+    for number in (SHOP, SUPPORT):
+        result = CliRunner().invoke(send, ["--config", str(config), "--to", "15550001111",
+                                           "--from", number, "--text", "hi"], env=env)
+        assert result.exit_code == 0, result.output
+    assert [(r.path.split("/")[2], r.bearer) for r in graph.requests] == [
+        (SHOP, SHOP_TOKEN), (SUPPORT, ACCESS_TOKEN)]

@@ -38,7 +38,8 @@ _GRAPH_ID = re.compile(r"[0-9]+")
 @click.option("--from", "phone_number_id", metavar="PHONE_NUMBER_ID",
               help="The business number's id. Default: [whatsapp] phone_number_id.")
 @click.option("--access-token", envvar="WHATSAPP_ACCESS_TOKEN",
-              help="Business or system-user token. Default: [whatsapp] access_token.")
+              help="Business or system-user token. Default: the --from number's "
+                   "[numbers.<id>] access_token, else [whatsapp] access_token.")
 def send(config_path: str | None, to: str, text: str | None, image: str | None,
          document: str | None, buttons: str | None, body: str | None,
          phone_number_id: str | None, access_token: str | None) -> None:
@@ -64,7 +65,7 @@ def send(config_path: str | None, to: str, text: str | None, image: str | None,
              "phone_number_id in the settings)")
     if not _GRAPH_ID.fullmatch(sender):
         fail(f"--from must be a phone number id (digits), got {sender!r}")
-    token = access_token or settings.whatsapp.access_token
+    token = access_token or settings.access_token_for(sender)
     if not token:
         fail("no access token: give --access-token, set WHATSAPP_ACCESS_TOKEN, or set "
              "[whatsapp] access_token in the settings")
