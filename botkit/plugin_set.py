@@ -26,7 +26,8 @@ class PluginSet:
                  by_number: Mapping[str, tuple[str, ...]] | None = None,
                  number_configs: Mapping[tuple[str, str], PluginConfig] | None = None,
                  by_account: Mapping[str, tuple[str, ...]] | None = None,
-                 top_level: tuple[str, ...] | None = None) -> None:
+                 top_level: tuple[str, ...] | None = None,
+                 base_configs: Mapping[str, PluginConfig] | None = None) -> None:
         #: Every plugin enabled for the top level or for any number (start-up hooks, routes).
         self.names = names
         self.manager = manager
@@ -39,6 +40,8 @@ class PluginSet:
         self._by_number = dict(by_number or {})
         self._by_account = dict(by_account or {})
         self._number_configs = dict(number_configs or {})
+        #: The top-level tables of plugins enabled for some numbers only (see ``config``).
+        self._base_configs = dict(base_configs or {})
         self._impls: dict[tuple[str, str], list[pluggy.HookImpl]] = {}
         for hook_name in hook_names:
             caller = getattr(manager.hook, hook_name)
@@ -69,13 +72,16 @@ class PluginSet:
 
     def config(self, plugin: str, number: str | None = None) -> PluginConfig:
         """The plugin's settings as ``number`` sees them (its own table merged over the
-        top-level one); the top-level table when ``number`` has none. ``KeyError`` when the
-        plugin is not enabled there."""
+        top-level one); the top-level table when ``number`` has none. Without a number, a
+        plugin enabled for some numbers only gets its top-level table too (its start-up hook
+        may need it). ``KeyError`` when the plugin is not enabled there."""
         found = self._number_configs.get((number, plugin)) if number else None
         if found is not None:
             return found
-        if number and number in self._by_number and plugin not in self._by_number[number]:
+        if number and plugin not in self.names_for(number):
             raise KeyError(plugin)
+        if number is None and plugin not in self.configs:
+            return self._base_configs[plugin]
         return self.configs[plugin]
 
     def configs_of(self, plugin: str) -> dict[str | None, PluginConfig]:

@@ -122,6 +122,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None) -> 
                          "`botkit plugins` for the hooks each plugin implements)")
     number_configs = {(number, name): prepared(name, number) for number in settings.numbers
                       for name in settings.enabled_for(number) if name in loaded}
+    base_configs = _base_configs(settings, loaded, secrets)
     found.extend(_stray_tables(settings))
     if found:
         raise SettingsError(found)
@@ -130,7 +131,24 @@ def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None) -> 
                      tuple(secrets), top_level=settings.enabled_plugins,
                      by_number={number: settings.enabled_for(number)
                                 for number in settings.numbers},
-                     number_configs=number_configs, by_account=_by_account(settings))
+                     number_configs=number_configs, by_account=_by_account(settings),
+                     base_configs=base_configs)
+
+
+def _base_configs(settings: Settings, loaded: Mapping[str, Any], secrets: list[str]
+                  ) -> dict[str, PluginConfig]:
+    """For plugins enabled for some numbers only: the top-level table, when it is valid on its
+    own, for code that runs outside any number's event (start-up hooks of process-wide plugins).
+    It is only the base of the numbers' tables, so its own problems are not problems."""
+    found = {}
+    for name, plugin in loaded.items():
+        if name in settings.enabled_plugins:
+            continue
+        config, problems, values = _config(name, plugin, settings)
+        if not problems:
+            found[name] = PluginConfig(config)
+            secrets.extend(values)
+    return found
 
 
 def _enabled_with_paths(settings: Settings) -> list[tuple[str, str]]:

@@ -189,6 +189,7 @@ def test_a_plugin_enabled_for_one_number_only_may_have_top_level_settings(tmp_pa
                              numbers={SHOP: {"enabled_plugins": ["echo"]}})
     plugins = load_plugins(settings, {"echo": Echo()})
     assert plugins.names == ("echo",) and plugins.top_level == ()
+    assert plugins.config("echo")["text"] == "base"  # for its start-up hook
     assert plugins.names_for(SHOP) == ("echo",) and plugins.names_for(UNLISTED) == ()
     assert plugins.config("echo", SHOP)["text"] == "base"
     with pytest.raises(KeyError):
@@ -349,3 +350,13 @@ access_token = "{SHOP_TOKEN}"
         assert result.exit_code == 0, result.output
     assert [(r.path.split("/")[2], r.bearer) for r in graph.requests] == [
         (SHOP, SHOP_TOKEN), (SUPPORT, ACCESS_TOKEN)]
+
+
+async def test_a_process_wide_plugin_enabled_for_one_number_starts_with_its_top_table(tmp_path):
+    path = str(tmp_path / "statuses.jsonl")
+    settings = make_settings(tmp_path, enabled_plugins=[],
+                             plugins={"status-logger": {"path": path}},
+                             numbers={SHOP: {"enabled_plugins": ["status-logger"]}})
+    async with BotRunner(settings) as runner:
+        assert runner.bot.config("status-logger")["path"] == path
+        assert runner.bot.configs("status-logger").keys() == {SHOP}
