@@ -18,11 +18,11 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from botkit._logging import current_event, log_received
+from botkit._logging import current_event, log_received, log_round
 from botkit.decode import prepare
 from botkit.dispatcher.delivery import Deliverer, Job
 from botkit.errors import StoreError
-from botkit.events import Message
+from botkit.events import Event, Message
 from botkit.store.records import Delivery, StoredEvent
 from botkit.telemetry.attributes import dispatch_attributes, linked_context
 
@@ -69,6 +69,8 @@ class Dispatcher:
         self._slots: dict[asyncio.Task, Slot] = {}
         self._writes: set[asyncio.Future] = set()
         self._settles: list[tuple[StoredEvent, str, list[Delivery]]] = []
+        #: Events dispatched since the last settle flush, for the one INFO line per round.
+        self._received: list[Event] = []
         #: Conversation -> the latest inbound message timestamp not written yet.
         self._inbound: dict[str, float] = {}
         self._idle = asyncio.Event()
@@ -298,6 +300,7 @@ class Dispatcher:
         token = current_event.set(job.stored.key)
         try:
             log_received(job.event)
+            self._received.append(job.event)
             with self.bot.tracing.span("dispatch.event", dispatch_attributes(job),
                                        links_to=linked_context(self.bot.tracing, job)):
                 deliveries = await self._delivery.deliver_all(job)
@@ -317,6 +320,8 @@ class Dispatcher:
         self._settles.append((stored, state, deliveries))
 
     def _flush_settles(self) -> None:
+        received, self._received = self._received, []
+        log_round(received)
         items, self._settles = self._settles, []
         inbound, self._inbound = self._inbound, {}
         if inbound:
