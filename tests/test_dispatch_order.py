@@ -83,3 +83,24 @@ async def test_events_failing_their_schema_are_quarantined_not_dispatched(
     [(reason, kind, key)] = db_rows(bot, "SELECT reason, kind, key FROM quarantine")
     assert "$.type" in reason and kind == "message" and key == "message:wamid.A.1"
     assert "42" not in reason  # customer data stays out of reasons and logs
+
+
+async def test_an_event_no_plugin_listens_to_is_settled_without_a_call(botkit_runner_factory,
+                                                                       payload_clock):
+    """The message's contact (a contact event) has no listener here: it is stored and finished
+    at once, never queued; the message itself reaches the plugin as before."""
+    seen = []
+
+    class MessagesOnly:
+        @hookimpl
+        def message_received(self, message) -> None:
+            seen.append(message.text)
+
+    bot = await botkit_runner_factory(enabled_plugins=["only"],
+                                      extra_plugins={"only": MessagesOnly()}, clock=payload_clock)
+    assert (await bot.post(text_message("A", 1))).status_code == 200
+    await bot.settle()
+    assert seen == ["1"]
+    assert sorted(db_rows(bot, "SELECT kind, state FROM events")) == [("contact", "done"),
+                                                                      ("message", "done")]
+    assert db_rows(bot, "SELECT count(*) FROM deliveries") == [(0,)]

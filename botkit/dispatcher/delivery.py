@@ -77,6 +77,8 @@ class Job:
     running: str | None = None
     #: The webhook request's span that stored this event (when tracing is on).
     trace: str | None = None
+    #: The targets still to run, worked out once (see :meth:`Deliverer.pending`).
+    targets: list[tuple[str, TargetCall]] | None = None
 
 
 class Deliverer:
@@ -92,8 +94,17 @@ class Deliverer:
 
     async def deliver_all(self, job: Job) -> list[Delivery]:
         """Every target this event still needs, in order; their outcomes."""
-        return [await self._deliver(job, target, call) for target, call in self._targets(job)
-                if target not in job.stored.settled_plugins]
+        return [await self._deliver(job, target, call) for target, call in self.pending(job)]
+
+    def pending(self, job: Job) -> list[tuple[str, TargetCall]]:
+        """The targets this event still needs, in order (none: nothing to run; the dispatcher
+        then settles it without queueing it). Which targets an event has depends only on the
+        event, the settings and the enabled plugins, so it is worked out once per job."""
+        if job.targets is None:
+            settled = job.stored.settled_plugins
+            job.targets = [(target, call) for target, call in self._targets(job)
+                           if target not in settled]
+        return job.targets
 
     def _targets(self, job: Job) -> list[tuple[str, TargetCall]]:
         """(ledger name, coroutine function) for each delivery this event needs, in order."""

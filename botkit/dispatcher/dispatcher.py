@@ -172,8 +172,13 @@ class Dispatcher:
                 continue
             for stored, problems in rejected:
                 self._spawn_write(self._quarantine(stored, problems))
+            traced = self.bot.tracing.enabled  # every event then gets its dispatch span
             for job in jobs:
-                self._enqueue(job)
+                if traced or self._delivery.pending(job):
+                    self._enqueue(job)
+                else:  # e.g. a contact no plugin listens to: stored, nothing to run
+                    self._received.append(job.event)
+                    self._settle_later(job.stored, "done", [])
             self._note_inbound(jobs)
 
     def _note_inbound(self, jobs: list[Job]) -> None:
