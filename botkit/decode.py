@@ -170,15 +170,17 @@ def decode(kind: str, key: str, context: Mapping[str, Any], attempt: int = 1) ->
     return FieldEvent(**base, timestamp=context.get("entry_time"), raw=item)
 
 
-def prepare(kind: str, key: str, payload: bytes, attempt: int, check: Checker
-            ) -> tuple[Event | None, list[str], str | None]:
+def prepare(kind: str, key: str, payload: bytes, attempt: int, check: Checker,
+            context: Any = None) -> tuple[Event | None, list[str], str | None]:
     """The event to dispatch for a stored record, or None and the problems that keep it in
-    quarantine; and the trace context stored with it (when tracing was on). Raises only on
-    bugs; the caller quarantines those too."""
-    try:
-        context = from_json(payload)
-    except ValueError as exc:
-        return None, [f"stored payload is not JSON: {exc}"], None
+    quarantine; and the trace context stored with it (when tracing was on). ``context`` is
+    the payload already decoded, when the record never left memory. Raises only on bugs; the
+    caller quarantines those too."""
+    if context is None:
+        try:
+            context = from_json(payload)
+        except ValueError as exc:
+            return None, [f"stored payload is not JSON: {exc}"], None
     if not isinstance(context, dict):
         return None, [f"stored payload is a JSON {type(context).__name__}, not an object"], None
     trace = context.get("trace")

@@ -43,7 +43,7 @@ class _Splitter:
         if self.trace is not None:
             context["trace"] = self.trace  # the webhook request's span, for dispatch to link to
         self.result.records.append(
-            EventRecord(key, kind, conversation, when, to_json(context))
+            EventRecord(key, kind, conversation, when, to_json(context), context)
         )
 
     def reject(self, reason: str, fragment: Any) -> None:
