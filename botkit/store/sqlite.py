@@ -200,6 +200,8 @@ class SQLiteStore(Store):
             return accepted, out.hand_out(conn, before, records, accepted, now)
 
         accepted, fresh = await self._run(job)
+        if fresh:  # everything up to these is out or finished: claims look above them
+            self._cursor = max(self._cursor, fresh[-1].seq)
         return AppendResult(accepted=accepted, duplicates=len(rows) - accepted, fresh=fresh)
 
     async def quarantine(self, reason: str, body: bytes) -> None:
