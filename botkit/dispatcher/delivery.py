@@ -3,9 +3,10 @@
 A target that fails is retried with exponential backoff and jitter (tenacity) up to
 ``dispatch.max_attempts``, then becomes a dead letter and ``delivery_failed`` is called. A target
 that had started a send when the process stopped is reported "outcome unknown" instead of being
-run again, so a reply is never sent twice. Each plugin call has a time limit
-(``dispatch.plugin_timeout``, per plugin ``dispatch.plugin_timeouts``): a call past it is
-cancelled and is a failed attempt like any other (:class:`PluginTimeout`).
+run again, so a reply is never sent twice. Each call of an ``async def`` hook implementation has
+a time limit (``dispatch.plugin_timeout``, per plugin ``dispatch.plugin_timeouts``): a call past
+it is cancelled and is a failed attempt like any other (:class:`PluginTimeout`). A plain
+function cannot be interrupted, so its calls go without the timer.
 """
 
 from __future__ import annotations
@@ -154,13 +155,17 @@ class Deliverer:
     def _plugin_call(self, job: Job, name: str, calls: list[tuple[str, str]], change: Any
                      ) -> TargetCall:
         limit = self.settings.timeout_for(name)
+        plugins = self.bot.plugins
 
         async def invoke(event: Event) -> None:
             for hook, arg in calls:
                 value = event if hook != "contact_updated" or change is None else (
                     replace(change, attempt=event.attempt))
+                if plugins.plain(hook, name):  # nothing to time: it runs to its end at once
+                    await call_plugin(plugins, hook, name, bot=self.bot, **{arg: value})
+                    continue
                 await within(limit, f"{hook} of plugin {name}",
-                             functools.partial(call_plugin, self.bot.plugins, hook, name,
+                             functools.partial(call_plugin, plugins, hook, name,
                                                bot=self.bot, **{arg: value}))
 
         async def call(event: Event) -> None:
