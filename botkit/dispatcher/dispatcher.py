@@ -186,6 +186,8 @@ class Dispatcher:
                     log.exception("claiming events failed")
                     await self._sleep(1.0)
                     continue
+                # More may wait behind these: claim again until a claim finds nothing.
+                self._claim_due = bool(claimed)
             if self._fresh:  # handed out meanwhile: one batch, in the order of the store
                 claimed = sorted(claimed + self._fresh, key=_seq) if claimed else self._fresh
                 self._fresh = []
@@ -282,7 +284,8 @@ class Dispatcher:
             del self._queues[conversation]
             if not self._queued and not self._fresh:
                 self._idle.set()
-            if self._counted_workers() > self.settings.concurrency:
+            if len(self._slots) > self.settings.concurrency and (
+                    self._counted_workers() > self.settings.concurrency):
                 return  # an extra worker that is no longer needed
 
     def _counted_workers(self) -> int:
