@@ -34,7 +34,7 @@ from botkit.conversations.handoff import HANDOFF_TARGET
 from botkit.conversations.records import OutboxItem
 from botkit.dispatcher.reply_target import REPLY_TARGET, ask_reply
 from botkit.errors import PermanentError
-from botkit.events import Event, Handoff, Message, Timer
+from botkit.events import Contact, Event, Handoff, Message, Status, Timer, WebhookError
 from botkit.hooks import call_all, call_plugin
 from botkit.hookspecs import HOOK_FOR_KIND
 from botkit.inbound_media.target import MEDIA_TARGET, media_target
@@ -48,6 +48,8 @@ log = logging.getLogger("botkit.worker")
 
 #: One delivery target: called with the event (its ``attempt`` set for this try).
 TargetCall = Callable[[Event], Awaitable[None]]
+#: Events only plugins handle: no media to keep, no reply to choose, no handoff, no template.
+PLUGINS_ONLY = (Status, Contact, WebhookError)
 
 
 class PluginTimeout(Exception):
@@ -111,17 +113,8 @@ class Deliverer:
         """(ledger name, coroutine function) for each delivery this event needs, in order."""
         plugins, event = self.bot.plugins, job.event
         targets: list[tuple[str, TargetCall]] = []
-        media = media_target(self.bot, job.stored, event)  # first: handlers find the file
-        if media is not None:
-            targets.append((MEDIA_TARGET, media))
-        core = core_target(self.bot, job.stored, event)
-        if core is not None:
-            targets.append((HANDOFF_TARGET, core))
-        templates = template_target(self.bot, job.stored, event)
-        if templates is not None:
-            targets.append((TEMPLATES_TARGET, templates))
-        if isinstance(event, Message) and plugins.implementing("reply_for_message"):
-            targets.append((REPLY_TARGET, self._reply_call(job)))
+        if not isinstance(event, PLUGINS_ONLY):  # the core has work for the others only
+            self._core_targets(job, targets)
         hook, arg = HOOK_FOR_KIND[job.stored.kind]
         if isinstance(event, Handoff) and event.action == "ended":
             hook = "handoff_ended"
@@ -137,6 +130,21 @@ class Deliverer:
             if calls:
                 targets.append((name, self._plugin_call(job, name, calls, change)))
         return targets
+
+    def _core_targets(self, job: Job, targets: list[tuple[str, TargetCall]]) -> None:
+        """The core's own targets for messages, timers and other fields, before the plugins."""
+        event = job.event
+        media = media_target(self.bot, job.stored, event)  # first: handlers find the file
+        if media is not None:
+            targets.append((MEDIA_TARGET, media))
+        core = core_target(self.bot, job.stored, event)
+        if core is not None:
+            targets.append((HANDOFF_TARGET, core))
+        templates = template_target(self.bot, job.stored, event)
+        if templates is not None:
+            targets.append((TEMPLATES_TARGET, templates))
+        if isinstance(event, Message) and self.bot.plugins.implementing("reply_for_message"):
+            targets.append((REPLY_TARGET, self._reply_call(job)))
 
     def _reply_call(self, job: Job) -> TargetCall:
         """The core's reply sender: the reply is chosen once and kept with the delivery."""

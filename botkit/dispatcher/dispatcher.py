@@ -318,8 +318,12 @@ class Dispatcher:
         try:
             log_received(job.event)
             self._received.append(job.event)
-            with self.bot.tracing.span("dispatch.event", dispatch_attributes(job),
-                                       links_to=linked_context(self.bot.tracing, job)):
+            tracing = self.bot.tracing
+            if tracing.enabled:
+                with tracing.span("dispatch.event", dispatch_attributes(job),
+                                  links_to=linked_context(tracing, job)):
+                    deliveries = await self._delivery.deliver_all(job)
+            else:
                 deliveries = await self._delivery.deliver_all(job)
         finally:
             current_event.reset(token)
