@@ -97,7 +97,12 @@ class Deliverer:
 
     async def deliver_all(self, job: Job) -> list[Delivery]:
         """Every target this event still needs, in order; their outcomes."""
-        return [await self._deliver(job, target, call) for target, call in self.pending(job)]
+        try:
+            return [await self._deliver(job, target, call) for target, call in self.pending(job)]
+        finally:
+            # The targets' closures refer back to the job: without this the job, its payload
+            # and its event would wait for the cycle collector instead of going at once.
+            job.targets = None
 
     def pending(self, job: Job) -> list[tuple[str, TargetCall]]:
         """The targets this event still needs, in order (none: nothing to run; the dispatcher
