@@ -41,6 +41,11 @@ async def test_new_events_are_handed_out_with_their_append_and_never_claimed(sto
     assert await store.pending_count() == 1
     duplicate = await store.append([record(2), record(3)], hand_out=True)
     assert [e.key for e in duplicate.fresh] == ["message:wamid.3"]
+    trailing = await store.append([record(4), record(3)], hand_out=True)  # uses a number up
+    later = await store.append([record(5)], hand_out=True)
+    claimed = await store.claim(10)
+    handed = [e.key for e in trailing.fresh + later.fresh + claimed]
+    assert sorted(handed) == ["message:wamid.4", "message:wamid.5"]  # each once, by either way
 
 
 async def test_nothing_is_handed_out_while_an_older_event_waits_for_a_claim(store):

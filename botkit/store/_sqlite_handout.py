@@ -59,18 +59,25 @@ class HandOuts:
         if exhausted:
             self._all_out_upto = last_seq(conn)
 
-    def hand_out(self, conn: sqlite3.Connection, before: int | None,
-                 records: list[EventRecord], accepted: int, now: float) -> list[StoredEvent]:
-        """After an append (in the writer thread, inside its transaction) that started at
-        ``before``: its ``accepted`` new events, now out, or none when an older one still
-        waits."""
-        if before is None or before != self._all_out_upto or not accepted:
+    def hand_out(self, conn: sqlite3.Connection, records: list[EventRecord], accepted: int,
+                 last: int, now: float) -> list[StoredEvent]:
+        """After an append (in the writer thread, inside its transaction) that added
+        ``accepted`` of ``records``, the last numbered ``last``: those events, now out, or none
+        when an older event still waits for a claim (or whether one does is not known)."""
+        upto = self._all_out_upto
+        if upto is None or not accepted:
             return []
-        if accepted == len(records) and last_seq(conn) == before + accepted:
-            # No duplicate: AUTOINCREMENT numbered the rows in order, one after the other.
-            new = zip(range(before + 1, before + accepted + 1), records, strict=True)
+        if accepted == len(records):
+            # No duplicate: AUTOINCREMENT numbered the rows one after the other, in order.
+            if last - accepted != upto:
+                return []
+            new = zip(range(upto + 1, last + 1), records, strict=True)
         else:
-            seqs = dict(conn.execute("SELECT key, seq FROM events WHERE seq > ?", (before,)))
+            # A duplicate uses up a number too: look at what follows the last event out.
+            seqs = dict(conn.execute("SELECT key, seq FROM events WHERE seq > ? ORDER BY seq "
+                                     "LIMIT ?", (upto, accepted + 1)))
+            if len(seqs) != accepted:
+                return []  # others than these wait for a claim
             new = ((seqs.pop(record.key), record) for record in records if record.key in seqs)
         fresh = [StoredEvent(seq, record.key, record.kind, record.conversation, record.payload,
                              1, received_at=now, context=record.context)
@@ -83,12 +90,6 @@ class HandOuts:
         self._tentative += handed
         self._all_out_upto = self._tentative_upto = fresh[-1].seq
         return fresh
-
-    def starting(self, conn: sqlite3.Connection, hand_out: bool) -> int | None:
-        """Where an append starts, when it may hand out (else None)."""
-        if not hand_out or self._all_out_upto is None:
-            return None
-        return last_seq(conn)
 
     def settled(self, seqs: Iterable[int]) -> None:
         """These are finished (or given back): a later claim may take them again if replayed."""

@@ -98,22 +98,26 @@ UPSERT_DELIVERY = (
 ROWS_PER_STATEMENT = 2000
 
 
-def insert_events(conn: sqlite3.Connection, rows: Sequence[tuple]) -> int:
+def insert_events(conn: sqlite3.Connection, rows: Sequence[tuple]) -> tuple[int, int]:
     """Insert event rows (the columns of :data:`INSERT_EVENT`), duplicates skipped; returns
-    how many were new.
+    how many were new and the sequence number of the last new one (0: none). The new rows are
+    numbered one after the other (AUTOINCREMENT, nothing else inserts in between).
 
     One statement for many rows rather than ``executemany``: the sqlite3 module lets go of the
     GIL around every step, once per row, and on a busy server each step then waits for the
     event loop's thread to hand the GIL back. One step per statement takes that wait once.
     """
     head, _, tail = INSERT_EVENT.partition(" VALUES (?, ?, ?, ?, ?, ?)")
-    accepted = 0
+    accepted = last = 0
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start:start + ROWS_PER_STATEMENT]
         values = ",".join(["(?,?,?,?,?,?)"] * len(chunk))
         flat = [value for row in chunk for value in row]
-        accepted += conn.execute(f"{head} VALUES {values}{tail}", flat).rowcount
-    return accepted
+        cursor = conn.execute(f"{head} VALUES {values}{tail}", flat)
+        if cursor.rowcount > 0:
+            accepted += cursor.rowcount
+            last = cursor.lastrowid or 0
+    return accepted, last
 
 
 def finish_events(conn: sqlite3.Connection, states: Sequence[tuple[str, int, float, int]]

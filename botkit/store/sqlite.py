@@ -193,11 +193,12 @@ class SQLiteStore(Store):
         out = self._out
 
         def job(conn: sqlite3.Connection) -> tuple[int, list[StoredEvent]]:
-            before = out.starting(conn, hand_out and bool(rows))
-            accepted = insert_events(conn, rows) if rows else 0
+            accepted, last = insert_events(conn, rows) if rows else (0, 0)
             if held:
                 conn.executemany(INSERT_QUARANTINE, held)
-            return accepted, out.hand_out(conn, before, records, accepted, now)
+            if not hand_out or not accepted:
+                return accepted, []
+            return accepted, out.hand_out(conn, records, accepted, last, now)
 
         accepted, fresh = await self._run(job)
         if fresh:  # everything up to these is out or finished: claims look above them
