@@ -9,6 +9,7 @@ schema cannot be attributed safely and goes to quarantine.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -170,15 +171,17 @@ def decode(kind: str, key: str, context: Mapping[str, Any], attempt: int = 1) ->
     return FieldEvent(**base, timestamp=context.get("entry_time"), raw=item)
 
 
-def prepare(kind: str, key: str, payload: bytes, attempt: int, check: Checker
-            ) -> tuple[Event | None, list[str], str | None]:
+def prepare(kind: str, key: str, payload: bytes, attempt: int, check: Checker,
+            context: Any = None) -> tuple[Event | None, list[str], str | None]:
     """The event to dispatch for a stored record, or None and the problems that keep it in
-    quarantine; and the trace context stored with it (when tracing was on). Raises only on
-    bugs; the caller quarantines those too."""
-    try:
-        context = from_json(payload)
-    except ValueError as exc:
-        return None, [f"stored payload is not JSON: {exc}"], None
+    quarantine; and the trace context stored with it (when tracing was on). ``context`` is
+    the payload already decoded, when the record never left memory. Raises only on bugs; the
+    caller quarantines those too."""
+    if context is None:
+        try:
+            context = from_json(payload)
+        except ValueError as exc:
+            return None, [f"stored payload is not JSON: {exc}"], None
     if not isinstance(context, dict):
         return None, [f"stored payload is a JSON {type(context).__name__}, not an object"], None
     trace = context.get("trace")
@@ -215,9 +218,20 @@ def _frame_problems(kind: str, context: Mapping[str, Any]) -> list[str]:
     schema's bounds (the item's own schema does not see them)."""
     if kind in ("timer", "handoff"):
         return []
+    waba_id, field = context.get("waba_id"), context.get("field")
+    if isinstance(waba_id, str) and isinstance(field, str):
+        return list(_frame_problems_of(waba_id, field))  # the same few pairs, event after event
+    return _check_frame(waba_id, field)
+
+
+@functools.lru_cache(maxsize=1024)
+def _frame_problems_of(waba_id: str, field: str) -> tuple[str, ...]:
+    return tuple(_check_frame(waba_id, field))
+
+
+def _check_frame(waba_id: Any, field: Any) -> list[str]:
     frame = {"object": "whatsapp_business_account", "entry": [
-        {"id": context.get("waba_id"), "changes": [{"field": context.get("field"),
-                                                     "value": {}}]}]}
+        {"id": waba_id, "changes": [{"field": field, "value": {}}]}]}
     problems = shared_validator().errors("envelope", frame)
     return [line.replace("$.entry[0].changes[0].field", "$.field")
             .replace("$.entry[0].id", "$.waba_id") for line in problems]

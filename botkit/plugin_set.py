@@ -10,6 +10,7 @@ see the events of a given number, and in which order.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping
 
 import pluggy
@@ -47,10 +48,18 @@ class PluginSet:
             caller = getattr(manager.hook, hook_name)
             for impl in caller.get_hookimpls():
                 self._impls.setdefault((hook_name, impl.plugin_name), []).append(impl)
+        self._plain = {key: not any(_is_async(impl.function) for impl in impls)
+                       for key, impls in self._impls.items()}
 
     def impls(self, hook_name: str, plugin_name: str) -> list[pluggy.HookImpl]:
         """The implementations of ``hook_name`` that ``plugin_name`` registered."""
         return self._impls.get((hook_name, plugin_name), [])
+
+    def plain(self, hook_name: str, plugin_name: str) -> bool:
+        """Whether ``plugin_name``'s implementations of ``hook_name`` are all plain functions
+        (none is ``async def``): such a call runs to its end at once and cannot be cancelled,
+        so a time limit would only cost a timer."""
+        return self._plain.get((hook_name, plugin_name), True)
 
     def implementing(self, hook_name: str, among: Iterable[str] | None = None) -> list[str]:
         """Enabled plugins implementing ``hook_name``, in call order (of ``among`` when given,
@@ -93,3 +102,9 @@ class PluginSet:
         found.update({number: config for (number, name), config in self._number_configs.items()
                       if name == plugin})
         return found
+
+
+def _is_async(function: object) -> bool:
+    """An ``async def`` function, or an object whose ``__call__`` is one."""
+    dunder_call = inspect.getattr_static(type(function), "__call__", None)  # a hook object
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(dunder_call)

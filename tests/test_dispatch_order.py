@@ -83,3 +83,51 @@ async def test_events_failing_their_schema_are_quarantined_not_dispatched(
     [(reason, kind, key)] = db_rows(bot, "SELECT reason, kind, key FROM quarantine")
     assert "$.type" in reason and kind == "message" and key == "message:wamid.A.1"
     assert "42" not in reason  # customer data stays out of reasons and logs
+
+
+async def test_an_event_no_plugin_listens_to_is_settled_without_a_call(botkit_runner_factory,
+                                                                       payload_clock):
+    """The message's contact (a contact event) has no listener here: it is stored and finished
+    at once, never queued; the message itself reaches the plugin as before."""
+    seen = []
+
+    class MessagesOnly:
+        @hookimpl
+        def message_received(self, message) -> None:
+            seen.append(message.text)
+
+    bot = await botkit_runner_factory(enabled_plugins=["only"],
+                                      extra_plugins={"only": MessagesOnly()}, clock=payload_clock)
+    assert (await bot.post(text_message("A", 1))).status_code == 200
+    await bot.settle()
+    assert seen == ["1"]
+    assert sorted(db_rows(bot, "SELECT kind, state FROM events")) == [("contact", "done"),
+                                                                      ("message", "done")]
+    assert db_rows(bot, "SELECT count(*) FROM deliveries") == [(0,)]
+
+
+async def test_a_backlog_left_to_claims_is_dispatched_without_waiting_for_the_poll(
+        botkit_runner_factory, payload_clock):
+    """While the dispatcher is full, new events wait in the store; once it has room it claims
+    batch after batch until none is left, in order, not one batch per idle poll."""
+    release = asyncio.Event()
+    seen = []
+
+    class Blocking:
+        @hookimpl
+        async def message_received(self, message) -> None:
+            await release.wait()
+            seen.append((message.sender, message.text))
+
+    bot = await botkit_runner_factory(enabled_plugins=["blocking"],
+                                      extra_plugins={"blocking": Blocking()}, clock=payload_clock,
+                                      dispatch={"batch_size": 1, "concurrency": 1})
+    for n in range(12):  # room for 4 queued: the rest waits in the store
+        assert (await bot.post(text_message(f"S{n % 3}", n))).status_code == 200
+    started = asyncio.get_running_loop().time()
+    release.set()
+    await bot.settle()
+    assert asyncio.get_running_loop().time() - started < 2.5  # a poll is 1 s
+    for sender in ("S0", "S1", "S2"):
+        assert [text for who, text in seen if who == sender] == [
+            str(n) for n in range(12) if f"S{n % 3}" == sender]

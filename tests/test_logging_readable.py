@@ -1,5 +1,6 @@
 """Logs for people and for machines: coloured `key=value` lines at a terminal, JSON elsewhere
-("auto"), and one short line per event that never holds what the customer wrote."""
+("auto"), and short lines about events (one per dispatch round at INFO, one per event at DEBUG)
+that never hold what the customer wrote."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from botkit._logging import (
     configure,
     event_fields,
     log_received,
+    log_round,
     mask_customer,
     resolve_format,
 )
@@ -121,11 +123,36 @@ def test_one_line_per_event_says_what_and_whose_never_what_was_said(event, field
                                                                      root_logging):
     assert event_fields(event) == fields
     stream = io.StringIO()
-    configure("INFO", "json", stream=stream)
+    configure("DEBUG", "json", stream=stream)
     log_received(event)
     [line] = stream.getvalue().splitlines()
-    assert json.loads(line) == {**json.loads(line), "level": "INFO", "logger": "botkit.events",
+    assert json.loads(line) == {**json.loads(line), "level": "DEBUG", "logger": "botkit.events",
                                 "message": "event received", **fields}
+    assert SECRET_TEXT not in line and "15557654321" not in line
+
+
+def test_a_lone_event_gets_its_own_info_line(root_logging):
+    stream = io.StringIO()
+    configure("INFO", "json", stream=stream)
+    log_round([Message(key="message:wamid.A", id="wamid.A", type="text",
+                       sender="15557654321", text=SECRET_TEXT, **WHERE)])
+    [line] = stream.getvalue().splitlines()
+    assert json.loads(line) == {**json.loads(line), "level": "INFO", "logger": "botkit.events",
+                                "message": "event received", "kind": "message", "type": "text",
+                                "from": "+1555***4321", "event": "message:wamid.A"}
+    assert SECRET_TEXT not in line and "15557654321" not in line
+
+
+def test_a_round_of_events_is_one_info_line_with_counts(root_logging):
+    stream = io.StringIO()
+    configure("INFO", "json", stream=stream)
+    statuses = [Status(key=f"status:wamid.{i}:read", id=f"wamid.{i}", status="read",
+                       recipient_id="15557654321", **WHERE) for i in range(3)]
+    log_round([Message(key="m", id="m", type="text", sender="15557654321", text=SECRET_TEXT,
+                       **WHERE), *statuses])
+    [line] = stream.getvalue().splitlines()
+    assert json.loads(line) == {**json.loads(line), "level": "INFO", "message": "events received",
+                                "count": 4, "kinds": {"message": 1, "status": 3}}
     assert SECRET_TEXT not in line and "15557654321" not in line
 
 
@@ -133,8 +160,8 @@ def test_the_event_line_reads_well_at_a_terminal(root_logging, monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     terminal = Terminal()
     configure("INFO", "auto", stream=terminal)
-    log_received(Message(key="message:wamid.A", id="wamid.A", type="text",
-                         sender="15557654321", text=SECRET_TEXT, **WHERE))
+    log_round([Message(key="message:wamid.A", id="wamid.A", type="text",
+                       sender="15557654321", text=SECRET_TEXT, **WHERE)])
     line = terminal.getvalue()
     assert "event received" in line and "=+1555***4321" in line and SECRET_TEXT not in line
 
@@ -142,5 +169,13 @@ def test_the_event_line_reads_well_at_a_terminal(root_logging, monkeypatch):
 def test_nothing_is_logged_below_info(root_logging):
     stream = io.StringIO()
     configure("WARNING", "json", stream=stream)
+    log_round([Message(key="m", id="m", type="text", sender="15557654321", **WHERE)])
+    log_received(Message(key="m", id="m", type="text", sender="15557654321", **WHERE))
+    assert stream.getvalue() == ""
+
+
+def test_the_line_per_event_is_debug_only(root_logging):
+    stream = io.StringIO()
+    configure("INFO", "json", stream=stream)
     log_received(Message(key="m", id="m", type="text", sender="15557654321", **WHERE))
     assert stream.getvalue() == ""

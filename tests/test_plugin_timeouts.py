@@ -137,3 +137,26 @@ async def test_a_stop_with_a_hung_plugin_says_what_is_left_within_its_grace(tmp_
         await asyncio.sleep(0.02)
     await lifecycle.stop()
     assert hangs.seen == [("15550000009", 2)]
+
+
+class PlainAndSlow:
+    """A plain function: it cannot be interrupted, so it is not timed; it just finishes."""
+
+    def __init__(self) -> None:
+        self.done = 0
+
+    @hookimpl
+    def message_received(self, message):
+        time.sleep(0.4)
+        self.done += 1
+
+
+async def test_a_plain_function_runs_to_its_end_whatever_the_limit(botkit_runner_factory):
+    plain = PlainAndSlow()
+    bot = await botkit_runner_factory(enabled_plugins=["plain"], extra_plugins={"plain": plain},
+                                      dispatch={"plugin_timeout": 0.1})
+    assert (await bot.post(text_message("hello"))).status_code == 200
+    await asyncio.wait_for(bot.settle(), 15)
+    assert plain.done == 1
+    assert db_rows(bot, "SELECT state FROM events WHERE kind = 'message'") == [("done",)]
+    assert db_rows(bot, "SELECT count(*) FROM deliveries") == [(0,)]

@@ -140,3 +140,23 @@ def test_split_never_raises(doc):
     split_body(doc)
     split_body({"object": "whatsapp_business_account", "entry": [
         {"id": "1", "changes": [{"field": "messages", "value": doc}]}]})
+
+
+def test_records_take_the_memory_of_their_size():
+    """Records live until they are dispatched: each payload must not keep the larger buffer
+    it was encoded in (orjson's is 4 KiB and up)."""
+    import tracemalloc
+
+    body = json.loads(payload_bytes("message_text.json"))
+    value = body["entry"][0]["changes"][0]["value"]
+    value["statuses"] = [{"id": f"wamid.{n}", "status": "read", "timestamp": "1782900000",
+                          "recipient_id": "15557654321"} for n in range(500)]
+    tracemalloc.start()
+    try:
+        result = split_body(body)
+        held, _ = tracemalloc.get_traced_memory()  # the records, their contexts and payloads
+    finally:
+        tracemalloc.stop()
+    sizes = sum(len(record.payload) for record in result.records)
+    assert len(result.records) == 502
+    assert held < 4 * sizes

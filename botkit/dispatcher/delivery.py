@@ -3,9 +3,10 @@
 A target that fails is retried with exponential backoff and jitter (tenacity) up to
 ``dispatch.max_attempts``, then becomes a dead letter and ``delivery_failed`` is called. A target
 that had started a send when the process stopped is reported "outcome unknown" instead of being
-run again, so a reply is never sent twice. Each plugin call has a time limit
-(``dispatch.plugin_timeout``, per plugin ``dispatch.plugin_timeouts``): a call past it is
-cancelled and is a failed attempt like any other (:class:`PluginTimeout`).
+run again, so a reply is never sent twice. Each call of an ``async def`` hook implementation has
+a time limit (``dispatch.plugin_timeout``, per plugin ``dispatch.plugin_timeouts``): a call past
+it is cancelled and is a failed attempt like any other (:class:`PluginTimeout`). A plain
+function cannot be interrupted, so its calls go without the timer.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from botkit.conversations.handoff import HANDOFF_TARGET
 from botkit.conversations.records import OutboxItem
 from botkit.dispatcher.reply_target import REPLY_TARGET, ask_reply
 from botkit.errors import PermanentError
-from botkit.events import Event, Handoff, Message, Timer
+from botkit.events import Contact, Event, Handoff, Message, Status, Timer, WebhookError
 from botkit.hooks import call_all, call_plugin
 from botkit.hookspecs import HOOK_FOR_KIND
 from botkit.inbound_media.target import MEDIA_TARGET, media_target
@@ -47,6 +48,8 @@ log = logging.getLogger("botkit.worker")
 
 #: One delivery target: called with the event (its ``attempt`` set for this try).
 TargetCall = Callable[[Event], Awaitable[None]]
+#: Events only plugins handle: no media to keep, no reply to choose, no handoff, no template.
+PLUGINS_ONLY = (Status, Contact, WebhookError)
 
 
 class PluginTimeout(Exception):
@@ -77,6 +80,8 @@ class Job:
     running: str | None = None
     #: The webhook request's span that stored this event (when tracing is on).
     trace: str | None = None
+    #: The targets still to run, worked out once (see :meth:`Deliverer.pending`).
+    targets: list[tuple[str, TargetCall]] | None = None
 
 
 class Deliverer:
@@ -92,25 +97,30 @@ class Deliverer:
 
     async def deliver_all(self, job: Job) -> list[Delivery]:
         """Every target this event still needs, in order; their outcomes."""
-        return [await self._deliver(job, target, call) for target, call in self._targets(job)
-                if target not in job.stored.settled_plugins]
+        try:
+            return [await self._deliver(job, target, call) for target, call in self.pending(job)]
+        finally:
+            # The targets' closures refer back to the job: without this the job, its payload
+            # and its event would wait for the cycle collector instead of going at once.
+            job.targets = None
+
+    def pending(self, job: Job) -> list[tuple[str, TargetCall]]:
+        """The targets this event still needs, in order (none: nothing to run; the dispatcher
+        then settles it without queueing it). Which targets an event has depends only on the
+        event, the settings and the enabled plugins, so it is worked out once per job."""
+        if job.targets is None:
+            settled = job.stored.settled_plugins
+            job.targets = [(target, call) for target, call in self._targets(job)
+                           if target not in settled]
+        return job.targets
 
     def _targets(self, job: Job) -> list[tuple[str, TargetCall]]:
         """(ledger name, coroutine function) for each delivery this event needs, in order."""
         plugins, event = self.bot.plugins, job.event
         targets: list[tuple[str, TargetCall]] = []
-        media = media_target(self.bot, job.stored, event)  # first: handlers find the file
-        if media is not None:
-            targets.append((MEDIA_TARGET, media))
-        core = core_target(self.bot, job.stored, event)
-        if core is not None:
-            targets.append((HANDOFF_TARGET, core))
-        templates = template_target(self.bot, job.stored, event)
-        if templates is not None:
-            targets.append((TEMPLATES_TARGET, templates))
         among = plugins.names_for(event.phone_number_id, event.waba_id)
-        if isinstance(event, Message) and plugins.implementing("reply_for_message", among):
-            targets.append((REPLY_TARGET, self._reply_call(job, among)))
+        if not isinstance(event, PLUGINS_ONLY):  # the core has work for the others only
+            self._core_targets(job, targets, among)
         hook, arg = HOOK_FOR_KIND[job.stored.kind]
         if isinstance(event, Handoff) and event.action == "ended":
             hook = "handoff_ended"
@@ -126,6 +136,23 @@ class Deliverer:
             if calls:
                 targets.append((name, self._plugin_call(job, name, calls, change)))
         return targets
+
+    def _core_targets(self, job: Job, targets: list[tuple[str, TargetCall]],
+                      among: tuple[str, ...]) -> None:
+        """The core's own targets for messages, timers and other fields, before the plugins."""
+        event = job.event
+        media = media_target(self.bot, job.stored, event)  # first: handlers find the file
+        if media is not None:
+            targets.append((MEDIA_TARGET, media))
+        core = core_target(self.bot, job.stored, event)
+        if core is not None:
+            targets.append((HANDOFF_TARGET, core))
+        templates = template_target(self.bot, job.stored, event)
+        if templates is not None:
+            targets.append((TEMPLATES_TARGET, templates))
+        if isinstance(event, Message) and self.bot.plugins.implementing("reply_for_message",
+                                                                        among):
+            targets.append((REPLY_TARGET, self._reply_call(job, among)))
 
     def _reply_call(self, job: Job, among: tuple[str, ...]) -> TargetCall:
         """The core's reply sender: the reply is chosen once and kept with the delivery."""
@@ -144,13 +171,17 @@ class Deliverer:
     def _plugin_call(self, job: Job, name: str, calls: list[tuple[str, str]], change: Any
                      ) -> TargetCall:
         limit = self.settings.timeout_for(name)
+        plugins = self.bot.plugins
 
         async def invoke(event: Event) -> None:
             for hook, arg in calls:
                 value = event if hook != "contact_updated" or change is None else (
                     replace(change, attempt=event.attempt))
+                if plugins.plain(hook, name):  # nothing to time: it runs to its end at once
+                    await call_plugin(plugins, hook, name, bot=self.bot, **{arg: value})
+                    continue
                 await within(limit, f"{hook} of plugin {name}",
-                             functools.partial(call_plugin, self.bot.plugins, hook, name,
+                             functools.partial(call_plugin, plugins, hook, name,
                                                bot=self.bot, **{arg: value}))
 
         async def call(event: Event) -> None:

@@ -11,18 +11,17 @@ stuck conversations never hold up the others. Every call also has its time limit
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from botkit._logging import current_event, log_received
-from botkit.decode import prepare
+from botkit._logging import current_event, log_received, log_round
 from botkit.dispatcher.delivery import Deliverer, Job
+from botkit.dispatcher.preparing import prepare_batch, quarantine
 from botkit.errors import StoreError
-from botkit.events import Message
+from botkit.events import Event, Message
 from botkit.store.records import Delivery, StoredEvent
 from botkit.telemetry.attributes import dispatch_attributes, linked_context
 
@@ -36,6 +35,8 @@ IDLE_POLL_SECONDS = 1.0
 #: A call running this long no longer counts against ``concurrency``.
 STUCK_SECONDS = 2.0
 WATCH_SECONDS = 0.25
+#: Batches of up to this many events are checked on the event loop (see ``_queue_batch``).
+INLINE_PREPARE = 32
 #: Workers that stopped within the grace period of a stop are waited for this long at most.
 CANCEL_WAIT_SECONDS = 2.0
 
@@ -69,17 +70,38 @@ class Dispatcher:
         self._slots: dict[asyncio.Task, Slot] = {}
         self._writes: set[asyncio.Future] = set()
         self._settles: list[tuple[StoredEvent, str, list[Delivery]]] = []
+        #: Events dispatched since the last settle flush, for the one INFO line per round.
+        self._received: list[Event] = []
         #: Conversation -> the latest inbound message timestamp not written yet.
         self._inbound: dict[str, float] = {}
         self._idle = asyncio.Event()
         self._idle.set()
         self.max_queued = max(self.settings.batch_size * 4, self.settings.concurrency * 4)
+        #: Events handed out with their appends, not yet queued (see :meth:`take`).
+        self._fresh: list[StoredEvent] = []
+        #: Events may wait in the store: claim before waiting again.
+        self._claim_due = True
+        self._running = False
 
     def wake(self) -> None:
         """New events were committed: look for them now rather than at the next poll."""
+        self._claim_due = True
+        self._wake.set()
+
+    def has_room(self) -> bool:
+        """Whether events handed out with their append now would be taken (see :meth:`take`);
+        when not, they wait in the store for a claim."""
+        return self._running and self._queued + len(self._fresh) < self.max_queued
+
+    def take(self, events: list[StoredEvent]) -> None:
+        """Dispatch events the store handed out with their append, as if claimed: no read
+        back, no second parse. Queued by the feed task, in order with what it claims."""
+        self._fresh += events
+        self._idle.clear()
         self._wake.set()
 
     async def start(self) -> None:
+        self._running = True
         self._tasks = [asyncio.create_task(self._feed(), name="botkit-feed"),
                        asyncio.create_task(self._watch(), name="botkit-watch")]
         for _ in range(self.settings.concurrency):
@@ -95,6 +117,7 @@ class Dispatcher:
 
         What is still queued when the time is up is logged (the events stay pending and are
         dispatched again by the next start); workers are then cancelled."""
+        self._running = False
         for task in self._tasks:
             task.cancel()
         if self._queued:
@@ -134,45 +157,71 @@ class Dispatcher:
     @property
     def idle(self) -> bool:
         """Nothing queued, running or waiting to be written to the ledger."""
-        return not self._queued and not self._writes and not self._settles
+        return not self._queued and not self._fresh and not self._writes and not self._settles
 
     # -- feeding ---------------------------------------------------------------------------
 
     async def _feed(self) -> None:
-        last_rewind = time.monotonic()
+        last_rewind = last_claim = time.monotonic()
         while True:
             if time.monotonic() - last_rewind > REWIND_SECONDS:
                 # Events replayed from the command line sit behind the read position.
                 self.bot.store.rewind()
                 last_rewind = time.monotonic()
+                self._claim_due = True
             while self._queued >= self.max_queued:
                 self._room.clear()
                 await self._room.wait()
-            self._wake.clear()
-            try:
-                claimed = await self.bot.store.claim(self.settings.batch_size)
-            except StoreError as exc:
-                log.error("cannot claim events: %s", exc)
-                await self._sleep(1.0)
-                continue
-            except Exception:  # a bug must not end dispatch for good
-                log.exception("claiming events failed")
-                await self._sleep(1.0)
-                continue
+            claimed: list[StoredEvent] = []
+            if self._claim_due or time.monotonic() - last_claim > IDLE_POLL_SECONDS:
+                self._claim_due = False
+                last_claim = time.monotonic()
+                try:
+                    claimed = await self.bot.store.claim(self.settings.batch_size)
+                except StoreError as exc:
+                    log.error("cannot claim events: %s", exc)
+                    await self._sleep(1.0)
+                    continue
+                except Exception:  # a bug must not end dispatch for good
+                    log.exception("claiming events failed")
+                    await self._sleep(1.0)
+                    continue
+                # More may wait behind these: claim again until a claim finds nothing.
+                self._claim_due = bool(claimed)
+            if self._fresh:  # handed out meanwhile: one batch, in the order of the store
+                claimed = sorted(claimed + self._fresh, key=_seq) if claimed else self._fresh
+                self._fresh = []
             if not claimed:
-                await self._wait_for_events()
+                if not self._claim_due:
+                    await self._wait_for_events()
                 continue
-            try:
-                jobs, rejected = await asyncio.to_thread(self._prepare, claimed)
-            except Exception:  # _prepare guards each event; this is the thread call itself
-                log.exception("preparing %d claimed events failed", len(claimed))
-                await self._sleep(1.0)
-                continue
-            for stored, problems in rejected:
-                self._spawn_write(self._quarantine(stored, problems))
-            for job in jobs:
+            await self._queue_batch(claimed)
+
+    async def _queue_batch(self, claimed: list[StoredEvent]) -> None:
+        """Check and decode claimed events (in a thread when there are many: schema checks
+        are CPU work; handing a few to a thread and back costs more than checking them), then
+        queue each, or settle it at once when no target needs it."""
+        try:
+            if len(claimed) <= INLINE_PREPARE:
+                jobs, rejected = prepare_batch(self.bot, claimed)
+            else:
+                jobs, rejected = await asyncio.to_thread(prepare_batch, self.bot, claimed)
+        except Exception:  # prepare_batch guards each event; this is the thread call itself
+            log.exception("preparing %d claimed events failed", len(claimed))
+            await self._sleep(1.0)
+            return
+        for stored, problems in rejected:
+            self._spawn_write(quarantine(self.bot, stored, problems))
+        traced = self.bot.tracing.enabled  # every event then gets its dispatch span
+        for job in jobs:
+            if traced or self._delivery.pending(job):
                 self._enqueue(job)
-            self._note_inbound(jobs)
+            else:  # e.g. a contact no plugin listens to: stored, nothing to run
+                self._received.append(job.event)
+                self._settle_later(job.stored, "done", [])
+        self._note_inbound(jobs)
+        if not self._queued and not self._fresh:
+            self._idle.set()  # nothing of this batch was queued
 
     def _note_inbound(self, jobs: list[Job]) -> None:
         """Remember when each customer last wrote (the 24-hour window). Written with the next
@@ -187,52 +236,21 @@ class Dispatcher:
 
     async def _wait_for_events(self) -> None:
         """Until events may be waiting: a shared store hears of every process's commits (a
-        ``botkit worker`` never gets the local wake-up); otherwise this process's wake-up."""
+        ``botkit worker`` never gets the local wake-up); otherwise this process's wake-up
+        (events to claim) or hand-over (events to take, see :meth:`take`)."""
         store = self.bot.store
         if store.shared:
             try:
                 await store.wait_for_events(IDLE_POLL_SECONDS)
+                self._claim_due = True
                 return
             except StoreError as exc:
                 log.error("cannot wait for events: %s", exc)
-        with contextlib.suppress(TimeoutError):
+        self._wake.clear()
+        try:
             await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
-
-    def _prepare(self, claimed: list[StoredEvent]
-                 ) -> tuple[list[Job], list[tuple[StoredEvent, list[str]]]]:
-        """Decode and check each event (in a thread: schema checks are CPU work). An event
-        that cannot be prepared, whatever the reason, is rejected with it; the rest go on."""
-        jobs, rejected = [], []
-        humans = self.bot.humans
-        for stored in claimed:
-            try:
-                job, problems = self._prepare_one(stored, humans)
-            except RecursionError:
-                job, problems = None, ["nested too deeply to check"]
-            except Exception as exc:
-                job, problems = None, [f"cannot be prepared for dispatch: "
-                                       f"{type(exc).__name__}: {str(exc)[:200]}"]
-            if job is None:
-                rejected.append((stored, problems))
-            else:
-                jobs.append(job)
-        return jobs, rejected
-
-    def _prepare_one(self, stored: StoredEvent, humans: frozenset[str]
-                     ) -> tuple[Job | None, list[str]]:
-        event, problems, trace = prepare(stored.kind, stored.key, stored.payload,
-                                         stored.attempt, self.bot.validator.event_errors)
-        if event is None:
-            return None, problems
-        if isinstance(event, Message) and stored.conversation in humans:
-            event = replace(event, with_human=True)
-        return Job(stored, event, trace=trace), []
-
-    async def _quarantine(self, stored: StoredEvent, problems: list[str]) -> None:
-        reason = "; ".join(problems[:20])
-        log.warning("event %s fails its schema; kept in quarantine: %s", stored.key, reason)
-        self.bot.stats.quarantined.labels("schema").inc()
-        await self.bot.store.quarantine_event(stored, reason)
+        except TimeoutError:
+            self._claim_due = True
 
     def _enqueue(self, job: Job) -> None:
         self._queued += 1
@@ -264,9 +282,10 @@ class Dispatcher:
                 self._queued -= 1
                 self._room.set()
             del self._queues[conversation]
-            if not self._queued:
+            if not self._queued and not self._fresh:
                 self._idle.set()
-            if self._counted_workers() > self.settings.concurrency:
+            if len(self._slots) > self.settings.concurrency and (
+                    self._counted_workers() > self.settings.concurrency):
                 return  # an extra worker that is no longer needed
 
     def _counted_workers(self) -> int:
@@ -298,8 +317,13 @@ class Dispatcher:
         token = current_event.set(job.stored.key)
         try:
             log_received(job.event)
-            with self.bot.tracing.span("dispatch.event", dispatch_attributes(job),
-                                       links_to=linked_context(self.bot.tracing, job)):
+            self._received.append(job.event)
+            tracing = self.bot.tracing
+            if tracing.enabled:
+                with tracing.span("dispatch.event", dispatch_attributes(job),
+                                  links_to=linked_context(tracing, job)):
+                    deliveries = await self._delivery.deliver_all(job)
+            else:
                 deliveries = await self._delivery.deliver_all(job)
         finally:
             current_event.reset(token)
@@ -317,6 +341,8 @@ class Dispatcher:
         self._settles.append((stored, state, deliveries))
 
     def _flush_settles(self) -> None:
+        received, self._received = self._received, []
+        log_round(received)
         items, self._settles = self._settles, []
         inbound, self._inbound = self._inbound, {}
         if inbound:
@@ -333,3 +359,7 @@ class Dispatcher:
         self._writes.discard(future)
         if not future.cancelled() and future.exception() is not None:
             log.error("ledger write failed: %s", future.exception())
+
+
+def _seq(event: StoredEvent) -> int:
+    return event.seq

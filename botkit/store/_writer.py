@@ -25,8 +25,14 @@ _Queued = tuple[Job, asyncio.Future, asyncio.AbstractEventLoop, bool]
 class GroupCommitWriter:
     """Runs jobs on one connection in one thread; ``submit`` returns an awaitable result."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(self, connect: Callable[[], sqlite3.Connection],
+                 before_commit: Job | None = None,
+                 after_transaction: Callable[[bool], None] | None = None) -> None:
         self._connect = connect
+        #: Run in each transaction after its jobs (what they leave to be written once).
+        self._before_commit = before_commit
+        #: Told, in this thread, whether each transaction committed (before results go out).
+        self._after = after_transaction
         self._jobs: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="botkit-store-writer", daemon=True)
         self._ready = threading.Event()
@@ -89,12 +95,19 @@ class GroupCommitWriter:
             conn.execute("BEGIN IMMEDIATE")
             for job, _, _, _ in batch:
                 outcomes.append(self._run_job(conn, job))
+            if self._before_commit is not None:
+                self._before_commit(conn)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
             outcomes = [(False, exc)] * len(batch)
+            if self._after is not None:
+                self._after(False)
+        else:
+            if self._after is not None:
+                self._after(True)
         self._resolve(batch, outcomes)
 
     @staticmethod

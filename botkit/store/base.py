@@ -20,8 +20,14 @@ class Store(abc.ABC):
     async def close(self) -> None: ...
 
     @abc.abstractmethod
-    async def append(self, records: list[EventRecord], rejects: list[Reject] = ()) -> AppendResult:
-        """Commit new events (duplicates by key are skipped) and rejects in one durable step."""
+    async def append(self, records: list[EventRecord], rejects: list[Reject] = (), *,
+                     hand_out: bool = False) -> AppendResult:
+        """Commit new events (duplicates by key are skipped) and rejects in one durable step.
+
+        With ``hand_out`` the caller's process is ready to dispatch the new events at once: a
+        store that can returns them in ``AppendResult.fresh``, counted as handed out like a
+        claim, so that they are not read back. It hands out only when no older event is still
+        waiting to be claimed (order within a conversation); other stores ignore the flag."""
 
     @abc.abstractmethod
     async def quarantine(self, reason: str, body: bytes) -> None:

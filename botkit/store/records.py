@@ -8,7 +8,7 @@ field added here is added for all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from botkit.events import EventKind
 
@@ -25,6 +25,9 @@ class EventRecord:
     conversation: str
     occurred_at: int | None
     payload: bytes
+    #: ``payload`` still decoded, when it was just built from a parsed body (never stored):
+    #: an event handed to the dispatcher straight from the append needs no second parse.
+    context: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)
@@ -39,6 +42,9 @@ class Reject:
 class AppendResult:
     accepted: int
     duplicates: int
+    #: The new events handed out with the append (``hand_out=True``, where the store can): this
+    #: process dispatches them at once, as if it had claimed them, and no claim returns them.
+    fresh: list[StoredEvent] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -56,6 +62,8 @@ class StoredEvent:
     # Targets that had started a send which may or may not have happened (see reply.py).
     in_doubt: frozenset[str] = field(default_factory=frozenset)
     received_at: float | None = None
+    #: ``payload`` decoded, for an event handed out with its append (see ``EventRecord``).
+    context: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)

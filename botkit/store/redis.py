@@ -162,7 +162,8 @@ class RedisStore(Store):
         return self.keys.append_call(self.options.partitions, self.dedupe_seconds, now,
                                      list(records))
 
-    async def append(self, records: list[EventRecord], rejects: list[Reject] = ()) -> AppendResult:
+    async def append(self, records: list[EventRecord], rejects: list[Reject] = (), *,
+                     hand_out: bool = False) -> AppendResult:
         if not records and not rejects:
             return AppendResult(0, 0)
         keys, args = self.keys.append_call(self.options.partitions, self.dedupe_seconds,

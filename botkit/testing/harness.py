@@ -143,6 +143,8 @@ class BotRunner:
                                            max(0.01, deadline - time.monotonic()))
                 except TimeoutError:
                     break
+                # Handlers that ran meanwhile may have set timers that are already due.
+                fired += await self.fire_due_timers()
             if not fired and await self.bot.store.pending_count() == 0 and (
                     dispatcher is None or dispatcher.idle):
                 return

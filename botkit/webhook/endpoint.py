@@ -220,7 +220,11 @@ class WebhookEndpoint:
         store = self.bot.store
         oldest = self.bot.clock() - self.bot.settings.store.dedupe_seconds
         try:
-            result = split_body(from_json(body), oldest, raw=body, trace=trace)
+            try:
+                doc, exact = orjson.loads(body), True
+            except orjson.JSONDecodeError:  # beyond orjson (huge integers, NaN): read exactly;
+                doc, exact = from_json(body), False  # such events are read back when claimed
+            result = split_body(doc, oldest, raw=body, trace=trace)
         except (orjson.JSONDecodeError, ValueError) as exc:
             reason = f"signed body is not valid JSON: {exc}" if isinstance(
                 exc, orjson.JSONDecodeError) else f"signed body cannot be split: {exc}"
@@ -237,12 +241,17 @@ class WebhookEndpoint:
             self.stats.stale.inc(result.stale)
         if not result.records and not result.rejects:
             return
+        dispatcher = self.dispatcher
+        # Events the dispatcher takes from here need not be read back from the store.
+        hand_out = exact and dispatcher is not None and dispatcher.has_room()
         with self.bot.tracing.span("store.commit", {"botkit.events": len(result.records)}):
-            outcome = await store.append(result.records, result.rejects)
+            outcome = await store.append(result.records, result.rejects, hand_out=hand_out)
+        if outcome.fresh and dispatcher is not None:
+            dispatcher.take(outcome.fresh)
         if outcome.duplicates:
             self.stats.duplicates.inc(outcome.duplicates)
         if outcome.accepted:
             self.bot.pressure.accepted(outcome.accepted)
             self.counter.count(result.records)
-            if self.dispatcher is not None:
-                self.dispatcher.wake()
+            if dispatcher is not None and len(outcome.fresh) < outcome.accepted:
+                dispatcher.wake()

@@ -43,7 +43,7 @@ class _Splitter:
         if self.trace is not None:
             context["trace"] = self.trace  # the webhook request's span, for dispatch to link to
         self.result.records.append(
-            EventRecord(key, kind, conversation, when, to_json(context))
+            EventRecord(key, kind, conversation, when, _compact(to_json(context)), context)
         )
 
     def reject(self, reason: str, fragment: Any) -> None:
@@ -142,6 +142,12 @@ class _Splitter:
         self.add(f"{name}:{waba_id}:{digest(value)}", "field", f"{waba_id}:{name}", entry_time,
                  {"field": name, "waba_id": waba_id, "entry_time": entry_time,
                   "metadata": metadata, "item": value})
+
+
+def _compact(data: bytes) -> bytes:
+    """``data`` in a block of its own size: orjson returns its output in the buffer it grew,
+    4 KiB and up even for a short record, and records live until they are dispatched."""
+    return memoryview(data).tobytes()
 
 
 def _get(item: Any, name: str) -> Any:
