@@ -19,8 +19,8 @@ from typing import Any
 
 from botbench.launch import running
 from botbench.measurement import PENDING, Measurement, skipped
-from botbench.payloads import business_scoped_id, sender
-from botbench.pools import read_requests
+from botbench.payloads import business_scoped_id, load_text_template, sender, text_message_body
+from botbench.pools import http_post, signature_header
 from botbench.scenarios import Scenario, Settings, post_once, settle
 from botbench.stats import percentile
 from botbench.targets import BotkitOptions
@@ -68,8 +68,13 @@ async def _end_to_end(settings: Settings, scenario: Scenario) -> Measurement:
             graph_url=str(fake.url),
         )
         log_path = settings.logs_dir / f"{scenario.name}-botkit.log"
-        pool = settings.pools[scenario.pool]
-        requests = read_requests(pool, 0, MESSAGES)
+        # Fresh timestamps: botkit answers free-form only within the customer's 24-hour window
+        # (the pools' fixed timestamps are months old).
+        template = load_text_template()
+        bodies = [text_message_body(serial, template, timestamp=int(time.time()))
+                  for serial in range(MESSAGES)]
+        requests = [http_post(body, signature_header(body, settings.secrets.app_secret))
+                    for body in bodies]
         with running("botkit", settings.server, settings.secrets, log_path, options) as live:
             before = live.server.usage()
             (sent_at, statuses), replied_at = await asyncio.gather(
@@ -96,7 +101,7 @@ async def _end_to_end(settings: Settings, scenario: Scenario) -> Measurement:
         cpu_us_per_request=(after.cpu_seconds - before.cpu_seconds) / len(requests) * 1e6,
         peak_rss_mb=after.peak_rss_bytes / 2**20,
         non200=sum(status != 200 for status in statuses),
-        body_bytes=pool.mean_body_bytes,
+        body_bytes=sum(map(len, bodies)) // len(bodies),
         extra={"replies_seen": len(latencies), "messages_sent": len(requests)},
     )
     if len(latencies) < len(requests):

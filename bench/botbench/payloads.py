@@ -78,8 +78,10 @@ def load_text_template(path: Path = TEXT_TEMPLATE) -> dict[str, Any]:
         ) from None
 
 
-def text_message_body(serial: int, template: dict[str, Any], text: str = LONG_TEXT) -> bytes:
-    """One inbound text message (~1.5 KB) with its own wamid and sender."""
+def text_message_body(serial: int, template: dict[str, Any], text: str = LONG_TEXT, *,
+                      timestamp: int | None = None) -> bytes:
+    """One inbound text message (~1.5 KB) with its own wamid and sender; ``timestamp`` (unix
+    seconds) replaces the fixed one, for a bot that answers only within the 24-hour window."""
     payload = copy.deepcopy(template)
     value = payload["entry"][0]["changes"][0]["value"]
     wa_id, name = sender(serial)
@@ -87,7 +89,8 @@ def text_message_body(serial: int, template: dict[str, Any], text: str = LONG_TE
     message = value["messages"][0]
     message["from"] = wa_id
     message["id"] = wamid(serial, wa_id)
-    message["timestamp"] = str(BASE_TIMESTAMP + serial % 86400)
+    message["timestamp"] = str(timestamp if timestamp is not None
+                               else BASE_TIMESTAMP + serial % 86400)
     message["text"]["body"] = text
     return compact(payload)
 
