@@ -183,6 +183,17 @@ class Settings:
         own = self.numbers.get(number) if number else None
         return (own.access_token if own else None) or self.whatsapp.access_token
 
+    def fallback_for(self, number: str | None) -> tuple[str, str] | None:
+        """(template name, language) sent outside the 24-hour window for ``number``: its own
+        ``fallback_template``, else ``[conversations] fallback_template``; None when neither."""
+        own = self.numbers.get(number) if number else None
+        conversations = self.conversations
+        if own is not None and own.fallback_template:
+            return own.fallback_template, own.fallback_language or conversations.fallback_language
+        if conversations.fallback_template:
+            return conversations.fallback_template, conversations.fallback_language
+        return None
+
     def waba_for(self, number: str | None) -> str | None:
         """The WhatsApp Business Account of ``number``: its own ``waba_id``, else the top-level
         ``[whatsapp] waba_id``."""

@@ -33,6 +33,10 @@ class NumberSettings:
     waba_id: str | None = None
     #: A name for people (logs, the console); the id when none is given.
     label: str | None = None
+    #: The number's own fallback template outside the 24-hour window (its account's templates
+    #: differ from another account's); None: ``[conversations] fallback_template``.
+    fallback_template: str | None = None
+    fallback_language: str | None = None
 
 
 def read_numbers(table: Mapping[str, Any], resolver: SecretResolver
@@ -47,7 +51,9 @@ def read_numbers(table: Mapping[str, Any], resolver: SecretResolver
             phone_number_id=pnid, access_token=token,
             enabled_plugins=None if enabled is None else tuple(enabled),
             plugins={name: dict(plugin) for name, plugin in raw.get("plugins", {}).items()},
-            waba_id=raw.get("waba_id"), label=raw.get("label"))
+            waba_id=raw.get("waba_id"), label=raw.get("label"),
+            fallback_template=raw.get("fallback_template"),
+            fallback_language=raw.get("fallback_language"))
     return numbers
 
 

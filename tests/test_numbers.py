@@ -360,3 +360,24 @@ async def test_a_process_wide_plugin_enabled_for_one_number_starts_with_its_top_
     async with BotRunner(settings) as runner:
         assert runner.bot.config("status-logger")["path"] == path
         assert runner.bot.configs("status-logger").keys() == {SHOP}
+
+
+async def test_outside_the_window_each_number_sends_its_own_fallback_template(tmp_path, graph):
+    import time
+
+    settings = make_settings(
+        tmp_path, enabled_plugins=["echo"], plugins={"echo": {"text": "hello"}},
+        whatsapp={"graph_url": graph.url},
+        conversations={"fallback_template": "we_are_back", "fallback_language": "en_US"},
+        numbers={SHOP: {"access_token": SHOP_TOKEN, "fallback_template": "shop_reopened",
+                        "fallback_language": "pt_BR"}})
+    two_days_ago = int(time.time()) - 2 * 86400
+    async with BotRunner(settings, extra_plugins={"echo": Echo()}) as runner:
+        for number in (SHOP, UNLISTED):
+            await runner.post(text_message("hi", phone_number_id=number, timestamp=two_days_ago))
+        await runner.settle()
+    sent = sorted((r.path.split("/")[2], r.bearer, r.json["template"]["name"],
+                   r.json["template"]["language"]["code"])
+                  for r in graph.requests if r.path.endswith("/messages"))
+    assert sent == [(SHOP, SHOP_TOKEN, "shop_reopened", "pt_BR"),
+                    (UNLISTED, ACCESS_TOKEN, "we_are_back", "en_US")]

@@ -72,7 +72,7 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
                           "conversation")
             continue
         if item.free_form and not window_open:
-            fallback = item.fallback or _configured_fallback(bot)
+            fallback = item.fallback or _configured_fallback(bot, item.phone_number_id)
             if fallback is None:
                 await _settle(bot, event_key, plugin, item, "failed", "window closed")
                 raise WindowClosed(
@@ -133,7 +133,7 @@ async def _settle(bot: Bot, event_key: str, plugin: str, item: OutboxItem, statu
         log.info("message %d of %s held back: %s", item.index, event_key, result)
 
 
-def _configured_fallback(bot: Bot) -> dict[str, Any] | None:
+def _configured_fallback(bot: Bot, phone_number_id: str) -> dict[str, Any] | None:
     from botkit.conversations.policy import configured_fallback
 
-    return configured_fallback(bot)
+    return configured_fallback(bot, phone_number_id)

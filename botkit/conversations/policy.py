@@ -21,14 +21,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("botkit.outbox")
 
 
-def configured_fallback(bot: Bot) -> dict[str, Any] | None:
-    """The settings' fallback template message, if one is configured."""
-    settings = bot.settings.conversations
-    if not settings.fallback_template:
+def configured_fallback(bot: Bot, phone_number_id: str | None = None
+                        ) -> dict[str, Any] | None:
+    """The settings' fallback template message for the sending number, if one is configured
+    (the number's own, else ``[conversations] fallback_template``)."""
+    found = bot.settings.fallback_for(phone_number_id)
+    if found is None:
         return None
-    return {"type": "template", "template": {
-        "name": settings.fallback_template,
-        "language": {"code": settings.fallback_language}}}
+    name, language = found
+    return {"type": "template", "template": {"name": name, "language": {"code": language}}}
 
 
 def window_policy(bot: Bot) -> Callable[[str, str, Mapping[str, Any]],
@@ -41,7 +42,7 @@ def window_policy(bot: Bot) -> Callable[[str, str, Mapping[str, Any]],
         info = await bot.conversations.info(f"{phone_number_id}:{customer}")
         if info.window_open(bot.clock()):
             return message
-        fallback = configured_fallback(bot)
+        fallback = configured_fallback(bot, phone_number_id)
         if fallback is None:
             raise WindowClosed(f"the customer's 24-hour window is closed; a free-form "
                                f"{message.get('type')} message was not sent (set "
