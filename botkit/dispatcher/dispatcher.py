@@ -14,15 +14,15 @@ import asyncio
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from botkit._logging import current_event, log_received, log_round
+from botkit._logging import current_event, log_received
 from botkit.dispatcher.delivery import Deliverer, Job
+from botkit.dispatcher.ledger_writes import LedgerWrites
 from botkit.dispatcher.preparing import prepare_batch, quarantine
+from botkit.dispatcher.slots import STUCK_SECONDS, Slot, running_now
 from botkit.errors import StoreError
-from botkit.events import Event, Message
-from botkit.store.records import Delivery, StoredEvent
+from botkit.store.records import StoredEvent
 from botkit.telemetry.attributes import dispatch_attributes, linked_context
 
 if TYPE_CHECKING:
@@ -32,25 +32,11 @@ log = logging.getLogger("botkit.worker")
 REWIND_SECONDS = 3.0
 # With nothing to claim, look again after this long at the latest.
 IDLE_POLL_SECONDS = 1.0
-#: A call running this long no longer counts against ``concurrency``.
-STUCK_SECONDS = 2.0
 WATCH_SECONDS = 0.25
 #: Batches of up to this many events are checked on the event loop (see ``_queue_batch``).
 INLINE_PREPARE = 32
 #: Workers that stopped within the grace period of a stop are waited for this long at most.
 CANCEL_WAIT_SECONDS = 2.0
-
-
-@dataclass(slots=True)
-class Slot:
-    """What one worker is running, and since when (monotonic time)."""
-
-    job: Job | None = None
-    since: float | None = None
-    warned: bool = False
-
-    def stuck(self, now: float) -> bool:
-        return self.since is not None and now - self.since > STUCK_SECONDS
 
 
 class Dispatcher:
@@ -60,7 +46,8 @@ class Dispatcher:
         self.bot = bot
         self.settings = bot.settings.dispatch
         self._sleep = sleep
-        self._delivery = Deliverer(bot, sleep=sleep, spawn_write=self._spawn_write)
+        self._ledger = LedgerWrites(bot)
+        self._delivery = Deliverer(bot, sleep=sleep, spawn_write=self._ledger.spawn)
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
         self._queues: dict[str, deque[Job]] = {}
@@ -68,12 +55,6 @@ class Dispatcher:
         self._queued = 0
         self._tasks: list[asyncio.Task] = []
         self._slots: dict[asyncio.Task, Slot] = {}
-        self._writes: set[asyncio.Future] = set()
-        self._settles: list[tuple[StoredEvent, str, list[Delivery]]] = []
-        #: Events dispatched since the last settle flush, for the one INFO line per round.
-        self._received: list[Event] = []
-        #: Conversation -> the latest inbound message timestamp not written yet.
-        self._inbound: dict[str, float] = {}
         self._idle = asyncio.Event()
         self._idle.set()
         self.max_queued = max(self.settings.batch_size * 4, self.settings.concurrency * 4)
@@ -134,17 +115,11 @@ class Dispatcher:
             if refusing:
                 log.error("%d plugin call(s) ignored the stop and are left running",
                           len(refusing))
-        if self._settles or self._inbound:
-            self._flush_settles()
-        if self._writes:
-            await asyncio.gather(*self._writes, return_exceptions=True)
+        await self._ledger.finish()
         self._tasks = []
 
     def _log_left_behind(self, timeout: float) -> None:
-        now = time.monotonic()
-        running = [f"{slot.job.stored.key} in {slot.job.running or 'botkit'} for "
-                   f"{now - (slot.since or now):.0f} s"
-                   for slot in self._slots.values() if slot.job is not None]
+        running = running_now(self._slots.values())
         log.warning("stopping after %g s with %d event(s) still queued: %d running (%s), %d "
                     "waiting; they stay pending and are dispatched again at the next start",
                     timeout, self._queued, len(running), "; ".join(running) or "none",
@@ -157,7 +132,7 @@ class Dispatcher:
     @property
     def idle(self) -> bool:
         """Nothing queued, running or waiting to be written to the ledger."""
-        return not self._queued and not self._fresh and not self._writes and not self._settles
+        return not self._queued and not self._fresh and not self._ledger.pending
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -211,28 +186,17 @@ class Dispatcher:
             await self._sleep(1.0)
             return
         for stored, problems in rejected:
-            self._spawn_write(quarantine(self.bot, stored, problems))
+            self._ledger.spawn(quarantine(self.bot, stored, problems))
         traced = self.bot.tracing.enabled  # every event then gets its dispatch span
         for job in jobs:
             if traced or self._delivery.pending(job):
                 self._enqueue(job)
             else:  # e.g. a contact no plugin listens to: stored, nothing to run
-                self._received.append(job.event)
-                self._settle_later(job.stored, "done", [])
-        self._note_inbound(jobs)
+                self._ledger.received.append(job.event)
+                self._ledger.settle_later(job.stored, "done", [])
+        self._ledger.note_inbound(jobs)
         if not self._queued and not self._fresh:
             self._idle.set()  # nothing of this batch was queued
-
-    def _note_inbound(self, jobs: list[Job]) -> None:
-        """Remember when each customer last wrote (the 24-hour window). Written with the next
-        settle, in the same store commit (no commit of its own on the hot path): sends of an
-        event count from its own timestamp, recorded or not."""
-        latest = self._inbound
-        for job in jobs:
-            event = job.event
-            if isinstance(event, Message) and event.timestamp is not None:
-                key = job.stored.conversation
-                latest[key] = max(latest.get(key, 0.0), float(event.timestamp))
 
     async def _wait_for_events(self) -> None:
         """Until events may be waiting: a shared store hears of every process's commits (a
@@ -317,7 +281,7 @@ class Dispatcher:
         token = current_event.set(job.stored.key)
         try:
             log_received(job.event)
-            self._received.append(job.event)
+            self._ledger.received.append(job.event)
             tracing = self.bot.tracing
             if tracing.enabled:
                 with tracing.span("dispatch.event", dispatch_attributes(job),
@@ -331,34 +295,7 @@ class Dispatcher:
         state = "dead" if any(d.state == "dead" for d in deliveries) else "done"
         # The ledger keeps a row per plugin only where something went wrong; a clean event is
         # one write.
-        self._settle_later(job.stored, state, [] if clean else deliveries)
-
-    def _settle_later(self, stored: StoredEvent, state: str, deliveries: list[Delivery]) -> None:
-        """Queue the event's final state; everything finished in one loop turn is written in
-        one store call."""
-        if not self._settles:
-            asyncio.get_running_loop().call_soon(self._flush_settles)
-        self._settles.append((stored, state, deliveries))
-
-    def _flush_settles(self) -> None:
-        received, self._received = self._received, []
-        log_round(received)
-        items, self._settles = self._settles, []
-        inbound, self._inbound = self._inbound, {}
-        if inbound:
-            self._spawn_write(self.bot.conversations.note_inbound_many(inbound))
-        self._spawn_write(self.bot.store.settle_many(items))
-
-    def _spawn_write(self, coroutine) -> None:
-        """Ledger writes need not hold up dispatch; a crash before them only means a redelivery."""
-        future = asyncio.ensure_future(coroutine)
-        self._writes.add(future)
-        future.add_done_callback(self._write_done)
-
-    def _write_done(self, future: asyncio.Future) -> None:
-        self._writes.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            log.error("ledger write failed: %s", future.exception())
+        self._ledger.settle_later(job.stored, state, [] if clean else deliveries)
 
 
 def _seq(event: StoredEvent) -> int:
