@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from botkit.plugin_set import PluginSet
@@ -16,14 +16,19 @@ from botkit.plugin_set import PluginSet
 log = logging.getLogger("botkit.dispatch")
 
 
-async def call_plugin(plugins: PluginSet, hook_name: str, plugin_name: str, **kwargs: Any
-                      ) -> list[Any]:
-    """Call ``plugin_name``'s implementations of ``hook_name``; exceptions propagate."""
+async def call_plugin(plugins: PluginSet, hook_name: str, plugin_name: str, *,
+                      await_with: Callable[[Awaitable[Any]], Awaitable[Any]] | None = None,
+                      **kwargs: Any) -> list[Any]:
+    """Call ``plugin_name``'s implementations of ``hook_name``; exceptions propagate.
+
+    ``await_with`` awaits what a plain function hands back to be awaited (a coroutine from a
+    ``def`` that returns one), e.g. under the plugin's time limit.
+    """
     results = []
     for impl in plugins.impls(hook_name, plugin_name):
         result = impl.function(*[kwargs[arg] for arg in impl.argnames])
         if inspect.isawaitable(result):
-            result = await result
+            result = await (result if await_with is None else await_with(result))
         results.append(result)
     return results
 

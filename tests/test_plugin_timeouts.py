@@ -160,3 +160,23 @@ async def test_a_plain_function_runs_to_its_end_whatever_the_limit(botkit_runner
     assert plain.done == 1
     assert db_rows(bot, "SELECT state FROM events WHERE kind = 'message'") == [("done",)]
     assert db_rows(bot, "SELECT count(*) FROM deliveries") == [(0,)]
+
+
+class HandsBackAHang:
+    """A plain function that returns a coroutine: what it hands back is awaited, so it keeps
+    the time limit (only the function itself, which runs at once, is not timed)."""
+
+    @hookimpl
+    def message_received(self, message):
+        return asyncio.Event().wait()  # never set
+
+
+async def test_an_awaitable_a_plain_function_hands_back_keeps_the_time_limit(
+        botkit_runner_factory):
+    bot = await botkit_runner_factory(enabled_plugins=["hands"],
+                                      extra_plugins={"hands": HandsBackAHang()},
+                                      dispatch={"plugin_timeout": 0.2, "max_attempts": 1})
+    assert (await bot.post(text_message("hello"))).status_code == 200
+    await asyncio.wait_for(bot.settle(), 15)
+    [(plugin, state, error)] = db_rows(bot, "SELECT plugin, state, error FROM deliveries")
+    assert (plugin, state) == ("hands", "dead") and "within 0.2 s" in error

@@ -177,12 +177,15 @@ class Deliverer:
             for hook, arg in calls:
                 value = event if hook != "contact_updated" or change is None else (
                     replace(change, attempt=event.attempt))
-                if plugins.plain(hook, name):  # nothing to time: it runs to its end at once
-                    await call_plugin(plugins, hook, name, bot=self.bot, **{arg: value})
+                what = f"{hook} of plugin {name}"
+                if plugins.plain(hook, name):  # it runs to its end at once: no timer for it,
+                    await call_plugin(  # but an awaitable it hands back keeps the time limit
+                        plugins, hook, name, bot=self.bot, **{arg: value},
+                        await_with=lambda pending, what=what: within(limit, what,
+                                                                     lambda: pending))
                     continue
-                await within(limit, f"{hook} of plugin {name}",
-                             functools.partial(call_plugin, plugins, hook, name,
-                                               bot=self.bot, **{arg: value}))
+                await within(limit, what, functools.partial(call_plugin, plugins, hook, name,
+                                                            bot=self.bot, **{arg: value}))
 
         async def call(event: Event) -> None:
             await self._handling.run(job.stored, event, name, invoke, job.committed)
