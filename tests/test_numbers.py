@@ -1,9 +1,9 @@
 """Several business numbers behind one webhook: each number's token, plugins and plugin settings.
 
-A real bot on loopback takes signed webhooks for three numbers and answers through the fake
-Graph API over real HTTP, which knows which token each number needs: the shop's number has a
-token of its own, the support number uses the top-level token with its own plugins, and a number
-with no table runs on the top-level settings.
+A real bot on loopback (on SQLite and on Redis) takes signed webhooks for three numbers and
+answers through the fake Graph API over real HTTP, which knows which token each number needs:
+the shop's number has a token of its own, the support number uses the top-level token with its
+own plugins, and a number with no table runs on the top-level settings.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Spy:
         self.seen.append(("status", status.phone_number_id))
 
 
-def numbers_settings(tmp_path, graph_url, **overrides):
+def numbers_settings(tmp_path, graph_url, store=None, **overrides):
     numbers = {
         SHOP: {"access_token": SHOP_TOKEN, "enabled_plugins": ["echo"],
                "waba_id": SHOP_WABA, "label": "shop",
@@ -69,7 +69,8 @@ def numbers_settings(tmp_path, graph_url, **overrides):
     return make_settings(tmp_path, enabled_plugins=["echo", "spy"],
                          plugins={"echo": {"text": "hello",
                                            "style": {"emoji": "?", "bold": True}}},
-                         whatsapp={"graph_url": graph_url}, numbers=numbers)
+                         whatsapp={"graph_url": graph_url}, numbers=numbers,
+                         **({"store": store} if store else {}))
 
 
 @pytest.fixture
@@ -88,9 +89,10 @@ def sends(graph):
                   for r in graph.requests if r.path.endswith("/messages"))
 
 
-async def test_each_number_answers_with_its_token_plugins_and_settings(tmp_path, graph, caplog):
+async def test_each_number_answers_with_its_token_plugins_and_settings(tmp_path, graph, caplog,
+                                                                      store):
     spy = Spy()
-    settings = numbers_settings(tmp_path, graph.url)
+    settings = numbers_settings(tmp_path, graph.url, store)
     caplog.set_level(logging.INFO)
     async with BotRunner(settings, extra_plugins={"echo": Echo(), "spy": spy}) as runner:
         for number in (SHOP, SUPPORT, UNLISTED, UNLISTED):
