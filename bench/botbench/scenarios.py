@@ -123,7 +123,7 @@ def measure_load(
         measurement.extra["warmup"] = warm.as_dict()
         _add_interference(measurement, interference.other_share(window_start, window_end))
         if live.dispatch_log is not None:
-            _add_dispatch_lag(measurement, live, load_end)
+            _add_dispatch_lag(measurement, live, load_end, settings.duration_s)
     return measurement
 
 
@@ -247,10 +247,18 @@ def _cpu_per_request(before: Usage, after: Usage, requests: int) -> float | None
     return (after.cpu_seconds - before.cpu_seconds) / requests * 1e6
 
 
-def _add_dispatch_lag(measurement: Measurement, live: Running, load_end: float) -> None:
-    """How many events botkit dispatched and how long dispatch ran on after the load stopped."""
+def _add_dispatch_lag(measurement: Measurement, live: Running, load_end: float,
+                      duration_s: float) -> None:
+    """How many events botkit dispatched, how long dispatch ran on after the load stopped, and
+    the events per second acknowledged *and* dispatched: the events of the measured window over
+    the window plus that lag (a server that acknowledges fast but dispatches behind gains
+    nothing)."""
     assert live.dispatch_log is not None
     runs = dispatch_watch.read_runs(live.dispatch_log)
     measurement.extra["dispatched_events"] = sum(count for count, _, _ in runs)
     if runs:
-        measurement.extra["dispatch_lag_after_load_s"] = round(max(0.0, runs[-1][2] - load_end), 3)
+        lag = max(0.0, runs[-1][2] - load_end)
+        measurement.extra["dispatch_lag_after_load_s"] = round(lag, 3)
+        if measurement.events_per_s is not None and duration_s > 0:
+            measurement.extra["events_per_s_with_dispatch"] = round(
+                measurement.events_per_s * duration_s / (duration_s + lag), 1)

@@ -49,3 +49,17 @@ def test_scenario_section_lists_rows_and_notes():
     assert "| botkit | pending |" in section
     assert "- raw: something worth knowing" in section
     assert raw.status == OK
+
+
+def test_events_per_second_count_dispatch_for_botkit_only():
+    status_100 = scenario_named("status-100")
+    botkit = _m("botkit", 100, 7000, "status-100")
+    botkit.events_per_s = 10_000.0
+    botkit.extra["events_per_s_with_dispatch"] = 5_000.0  # dispatch ran on as long again
+    quart = _m("quart", 4000, 240, "status-100")
+    quart.events_per_s = 400_000.0
+    rows = {row["metric"]: row for row in ratios([status_100],
+                                                 {"status-100": {"botkit": botkit,
+                                                                 "quart": quart}})}
+    assert rows["events/s, ack + dispatch"]["botkit/quart"] == 0.0125
+    assert rows["req/s"]["botkit/quart"] == 0.025
