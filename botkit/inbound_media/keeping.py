@@ -19,6 +19,7 @@ from botkit.inbound_media.files import file_digest, file_name, place, prepare_fo
 from botkit.inbound_media.index import MediaIndex, open_media_index
 from botkit.inbound_media.options import KeepPlan, keep_plan
 from botkit.inbound_media.records import MEDIA_TYPES, KeptMedia
+from botkit.state_once import made_once
 from botkit.whatsapp.media import digest_from
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ log = logging.getLogger("botkit.media")
 #: Where the bot keeps the media index and the keeper (``bot.state``).
 INDEX_KEY = "botkit.inbound_media.index"
 KEEPER_KEY = "botkit.inbound_media.keeper"
-_LOCK_KEY = "botkit.inbound_media.lock"
 _DEFAULT_MIME = "application/octet-stream"
 
 
@@ -113,32 +113,26 @@ class MediaKeeper:
 
 async def media_index(bot: Bot) -> MediaIndex:
     """The bot's media index, beside its store (opened on first use)."""
-    async with _first_use(bot):
-        index = bot.state.get(INDEX_KEY)
-        if index is None:
-            index = open_media_index(bot.store)
-            await index.open()
-            bot.state[INDEX_KEY] = index
-    assert isinstance(index, MediaIndex)
-    return index
+    async def make() -> MediaIndex:
+        index = open_media_index(bot.store)
+        await index.open()
+        return index
+
+    return await made_once(bot.state, INDEX_KEY, MediaIndex, make)
 
 
 async def media_keeper(bot: Bot) -> MediaKeeper:
     """The bot's keeper: its folder prepared and old leftovers of downloads swept once."""
-    keeper = bot.state.get(KEEPER_KEY)
-    if keeper is None:
-        index = await media_index(bot)
-        async with _first_use(bot):
-            keeper = bot.state.get(KEEPER_KEY)
-            if keeper is None:
-                plan = keep_plan(bot.settings.media, bot.settings.store.url)
-                partial = await asyncio.to_thread(prepare_folder, plan.folder)
-                if swept := await asyncio.to_thread(sweep_partials, partial):
-                    log.info("removed %d unfinished media download(s) from %s", swept, partial)
-                keeper = MediaKeeper(plan, index, bot.clock)
-                bot.state[KEEPER_KEY] = keeper
-    assert isinstance(keeper, MediaKeeper)
-    return keeper
+    index = await media_index(bot)
+
+    async def make() -> MediaKeeper:
+        plan = keep_plan(bot.settings.media, bot.settings.store.url)
+        partial = await asyncio.to_thread(prepare_folder, plan.folder)
+        if swept := await asyncio.to_thread(sweep_partials, partial):
+            log.info("removed %d unfinished media download(s) from %s", swept, partial)
+        return MediaKeeper(plan, index, bot.clock)
+
+    return await made_once(bot.state, KEEPER_KEY, MediaKeeper, make)
 
 
 async def keep_message_media(bot: Bot, message: Message) -> KeptMedia:
@@ -179,11 +173,3 @@ def _announced_digest(announced: Any, message: Message) -> bytes | None:
             pass
     raise PermanentError(f"message {message.id}: the {message.type}'s sha256 is neither 64 hex "
                          "digits nor base64 of 32 bytes, so its file cannot be checked; not kept")
-
-
-def _first_use(bot: Bot) -> asyncio.Lock:
-    """One lock per bot around creating the index and the keeper."""
-    lock = bot.state.get(_LOCK_KEY)
-    if not isinstance(lock, asyncio.Lock):
-        lock = bot.state[_LOCK_KEY] = asyncio.Lock()
-    return lock

@@ -16,6 +16,7 @@ from botkit.message_templates.cache import TemplateCache, open_template_cache
 from botkit.message_templates.checking import check_status, check_template, find_cached
 from botkit.message_templates.errors import NoTemplateAccount, UnsupportedTemplate
 from botkit.message_templates.message import Template
+from botkit.state_once import made_once
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -26,13 +27,12 @@ CACHE_KEY = "botkit.message_templates"
 
 async def template_cache(bot: Bot) -> TemplateCache:
     """The bot's template cache, beside its store (opened on first use)."""
-    cache = bot.state.get(CACHE_KEY)
-    if cache is None:
+    async def make() -> TemplateCache:
         cache = open_template_cache(bot.store)
         await cache.open()
-        bot.state[CACHE_KEY] = cache
-    assert isinstance(cache, TemplateCache)
-    return cache
+        return cache
+
+    return await made_once(bot.state, CACHE_KEY, TemplateCache, make)
 
 
 async def template_account(bot: Bot, cache: TemplateCache, number: str | None = None) -> str:
