@@ -16,7 +16,7 @@ from typing import Any
 from botkit.conversations.handoff import HANDOFF_TARGET
 from botkit.conversations.records import ConversationInfo, TimerSpec
 from botkit.timeline import _payloads as read
-from botkit.timeline.reader import remember_latest
+from botkit.timeline.reader import matches, remember_latest
 from botkit.timeline.records import (
     ConversationSummary,
     Entry,
@@ -89,6 +89,21 @@ def summary(key: str, info: ConversationInfo, now: float, *, name: str | None = 
         key, info.mode, info.with_human(now), info.handoff_by, info.handoff_until,
         info.last_inbound_at, info.window_open(now), max(moments) if moments else None,
         name, user_id)
+
+
+def conversation_list(infos: Mapping[str, ConversationInfo], activity: Mapping[str, float],
+                      names: Mapping[str, str], users: Mapping[str, str], now: float,
+                      query: str | None, limit: int) -> list[ConversationSummary]:
+    """The rows of the conversations list, most recently active first: every conversation a
+    store knows (a row of its own, or only recent activity) that matches ``query``."""
+    found = []
+    for key in set(infos) | set(activity):
+        row = summary(key, infos.get(key) or ConversationInfo(key), now, name=names.get(key),
+                      user_id=users.get(key), last_activity=activity.get(key))
+        if not query or matches(query, row):
+            found.append(row)
+    found.sort(key=lambda c: (c.last_activity or 0, c.key), reverse=True)
+    return found[:limit]
 
 
 def assemble(customer: str, infos: Mapping[str, ConversationInfo], events: list[RawEvent],

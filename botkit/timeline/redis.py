@@ -14,14 +14,19 @@ from typing import Any
 from botkit.conversations.records import ConversationInfo, TimerSpec
 from botkit.json_codec import from_json
 from botkit.timeline import _payloads as read
-from botkit.timeline._assemble import TIMELINE_KINDS, RawEvent, RawOutbox, assemble, summary
+from botkit.timeline._assemble import (
+    TIMELINE_KINDS,
+    RawEvent,
+    RawOutbox,
+    assemble,
+    conversation_list,
+)
 from botkit.timeline._redis_source import RedisSource, glob_escape, number, text
 from botkit.timeline.funnel import count_funnel
 from botkit.timeline.reader import (
     ENTRY_LIMIT,
     NAME_SCAN_LIMIT,
     TimelineReader,
-    matches,
     remember_latest,
 )
 from botkit.timeline.records import ConversationSummary, NumberFunnel, Timeline
@@ -176,15 +181,7 @@ class RedisTimelineReader(TimelineReader):
             remember_latest(names, key, read.profile_name(payload))
             remember_latest(users, key, read.user_id(payload))
             activity[key] = max(activity.get(key, 0.0), number(fields.get("received_at")) or 0)
-        found = []
-        for key in set(infos) | set(activity):
-            row = summary(key, infos.get(key) or ConversationInfo(key), now,
-                          name=names.get(key), user_id=users.get(key),
-                          last_activity=activity.get(key))
-            if not query or matches(query, row):
-                found.append(row)
-        found.sort(key=lambda c: (c.last_activity or 0, c.key), reverse=True)
-        return found[:limit]
+        return conversation_list(infos, activity, names, users, now, query, limit)
 
     def _recent_messages(self) -> Iterable[dict[str, bytes]]:
         src, seen = self.source, 0

@@ -19,13 +19,18 @@ from botkit.conversations.records import ConversationInfo, TimerSpec
 from botkit.errors import StoreError
 from botkit.json_codec import from_json
 from botkit.store.sqlite import sqlite_path
-from botkit.timeline._assemble import TIMELINE_KINDS, RawEvent, RawOutbox, assemble, summary
+from botkit.timeline._assemble import (
+    TIMELINE_KINDS,
+    RawEvent,
+    RawOutbox,
+    assemble,
+    conversation_list,
+)
 from botkit.timeline.funnel import count_funnel
 from botkit.timeline.reader import (
     ENTRY_LIMIT,
     NAME_SCAN_LIMIT,
     TimelineReader,
-    matches,
     remember_latest,
 )
 from botkit.timeline.records import ConversationSummary, NumberFunnel, Timeline
@@ -187,15 +192,7 @@ class SQLiteTimelineReader(TimelineReader):
                 remember_latest(names, key, name)
                 remember_latest(users, key, user)
                 activity[key] = max(activity.get(key, 0.0), received or 0.0)
-        found = []
-        for key in set(infos) | set(activity):
-            row = summary(key, infos.get(key) or ConversationInfo(key), now,
-                          name=names.get(key), user_id=users.get(key),
-                          last_activity=activity.get(key))
-            if not query or matches(query, row):
-                found.append(row)
-        found.sort(key=lambda c: (c.last_activity or 0, c.key), reverse=True)
-        return found[:limit]
+        return conversation_list(infos, activity, names, users, now, query, limit)
 
     def funnel(self, since: float) -> list[NumberFunnel]:
         with self._reading() as conn:
