@@ -12,7 +12,7 @@ message is replaced by its fallback template (sent once for the event) or refuse
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from botkit.conversations.records import OutboxItem
 from botkit.errors import PermanentError
@@ -97,13 +97,7 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
         try:  # a builder's local media is uploaded before the bracket; an upload may repeat
             ready = await bot.whatsapp.resolve_uploads(item.phone_number_id, body)
         except (GraphError, ValueError) as exc:
-            retryable = isinstance(exc, GraphError) and exc.retryable
-            await _settle(bot, event_key, plugin, item, "pending" if retryable else "failed",
-                          f"{type(exc).__name__}: {exc}")
-            if retryable:
-                raise
-            raise PermanentError(f"message {item.index} of {event_key} was not sent: "
-                                 f"{exc}") from exc
+            await _refused(bot, event_key, plugin, item, exc, "was not sent")
         item.status = "sending"
         await store.mark_sent(event_key, plugin, item, now)
         try:
@@ -113,13 +107,7 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
             raise PermanentError(f"message {item.index} of {event_key} may or may not have "
                                  f"been sent; not sent again: {exc}") from exc
         except (GraphError, ValueError) as exc:
-            retryable = isinstance(exc, GraphError) and exc.retryable
-            await _settle(bot, event_key, plugin, item, "pending" if retryable else "failed",
-                          f"{type(exc).__name__}: {exc}")
-            if retryable:
-                raise
-            raise PermanentError(f"message {item.index} of {event_key} was refused: "
-                                 f"{exc}") from exc
+            await _refused(bot, event_key, plugin, item, exc, "was refused")
         bot.tracing.remember_send(result.message_id)
         tag = "fallback:" if body is not item.body else ""
         await _settle(bot, event_key, plugin, item, "sent", tag + result.message_id)
@@ -131,6 +119,20 @@ async def _settle(bot: Bot, event_key: str, plugin: str, item: OutboxItem, statu
     await bot.conversations.mark_sent(event_key, plugin, item, bot.clock())
     if status == "suppressed":
         log.info("message %d of %s held back: %s", item.index, event_key, result)
+
+
+async def _refused(bot: Bot, event_key: str, plugin: str, item: OutboxItem, exc: Exception,
+                   what: str) -> NoReturn:
+    """An upload or send that failed: a retryable Graph error leaves the item ``pending`` and
+    is raised as it is, for the target's retry; anything else fails the item for good."""
+    from botkit.whatsapp.errors import GraphError
+
+    retryable = isinstance(exc, GraphError) and exc.retryable
+    await _settle(bot, event_key, plugin, item, "pending" if retryable else "failed",
+                  f"{type(exc).__name__}: {exc}")
+    if retryable:
+        raise exc
+    raise PermanentError(f"message {item.index} of {event_key} {what}: {exc}") from exc
 
 
 def _configured_fallback(bot: Bot, phone_number_id: str) -> dict[str, Any] | None:
