@@ -13,7 +13,7 @@ import pluggy
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from botkit import hookspecs as hook_specs
+from botkit import hookspecs
 from botkit._logging import mask_secrets
 from botkit.errors import PluginError, SettingsError
 from botkit.plugin_config import PluginConfig, prepare_config
@@ -70,7 +70,7 @@ def config_schema(plugin: Any) -> dict | None:
 
 def hook_names() -> list[str]:
     """Every hook a plugin may implement, by name."""
-    return [name for name in dir(hook_specs) if _is_spec(getattr(hook_specs, name))]
+    return [name for name in dir(hookspecs) if _is_spec(getattr(hookspecs, name))]
 
 
 def _is_spec(obj: Any) -> bool:
@@ -89,7 +89,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, Any] | None = None) -> 
     extra = dict(extra or {})
     entry_points = {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
     manager = pluggy.PluginManager("botkit")
-    manager.add_hookspecs(hook_specs)
+    manager.add_hookspecs(hookspecs)
     found: list[str] = []
     secrets: list[str] = []
     loaded: dict[str, Any] = {}

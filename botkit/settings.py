@@ -159,12 +159,17 @@ class Settings:
             env=env,
         )
 
+    def number(self, number: str | None) -> NumberSettings | None:
+        """The ``[numbers.<number>]`` table, or None (no number, or one without a table)."""
+        return self.numbers.get(number) if number else None
+
     def plugin_config(self, name: str, number: str | None = None) -> dict[str, Any]:
         """The ``[plugins.<name>]`` table (empty when absent); for a ``number`` with a table,
         its ``[numbers.<number>.plugins.<name>]`` merged over it."""
         table = dict(self.plugins.get(name, {}))
-        own = self.numbers[number].plugins.get(name) if number in self.numbers else None
-        return merged_table(table, own) if own else table
+        own = self.number(number)
+        override = own.plugins.get(name) if own is not None else None
+        return merged_table(table, override) if override else table
 
     @property
     def all_enabled_plugins(self) -> tuple[str, ...]:
@@ -173,20 +178,20 @@ class Settings:
 
     def enabled_for(self, number: str | None) -> tuple[str, ...]:
         """The plugins that see the events of business number ``number``, in call order."""
-        own = self.numbers.get(number) if number else None
+        own = self.number(number)
         if own is not None and own.enabled_plugins is not None:
             return own.enabled_plugins
         return self.enabled_plugins
 
     def access_token_for(self, number: str | None) -> str | None:
         """The token Graph calls for ``number`` use: its own, else the top-level one."""
-        own = self.numbers.get(number) if number else None
+        own = self.number(number)
         return (own.access_token if own else None) or self.whatsapp.access_token
 
     def fallback_for(self, number: str | None) -> tuple[str, str] | None:
         """(template name, language) sent outside the 24-hour window for ``number``: its own
         ``fallback_template``, else ``[conversations] fallback_template``; None when neither."""
-        own = self.numbers.get(number) if number else None
+        own = self.number(number)
         conversations = self.conversations
         if own is not None and own.fallback_template:
             return own.fallback_template, own.fallback_language or conversations.fallback_language
@@ -197,5 +202,5 @@ class Settings:
     def waba_for(self, number: str | None) -> str | None:
         """The WhatsApp Business Account of ``number``: its own ``waba_id``, else the top-level
         ``[whatsapp] waba_id``."""
-        own = self.numbers.get(number) if number else None
+        own = self.number(number)
         return (own.waba_id if own else None) or self.whatsapp.waba_id
