@@ -220,44 +220,36 @@ class FakeGraphAPI:
     async def _route(self, request: RecordedRequest) -> Reply:
         """The first route that matches and answers; then Meta's answers for unknown paths."""
         path = "/" + request.path.strip("/")
-        if (denied := self._number_token_refused(request, path)) is not None:
+        found = _OBJECT_PATH.fullmatch(path)
+        # A declared number (or its account) checks its own token instead of the fake's.
+        own_token = self.state.number_tokens.get(found["object_id"]) if found else None
+        if own_token is not None and (denied := _token_of_another(request, own_token,
+                                                                  found["object_id"])):
             return denied
+        expected = None if own_token is not None else self.access_token
         for route in self.routes:
             match = route.match(request.method, path)
             if match is None:
                 continue
-            if route.auth and not self._is_number_call(path) and (
-                    denied := token_refused(request, self.access_token)) is not None:
+            if route.auth and (denied := token_refused(request, expected)) is not None:
                 return denied
             reply = route.handler(self, request, match)
             if inspect.isawaitable(reply):
                 reply = await reply
             if reply is not None:
                 return reply
-        found = _OBJECT_PATH.fullmatch(path)
         if found is None:
             return graph_error(400, 2500, f"Unknown path components: {request.path}")
-        if self._is_number_call(path):
-            return object_missing(request.method, found["object_id"])
-        if (denied := token_refused(request, self.access_token)) is not None:
+        if (denied := token_refused(request, expected)) is not None:
             return denied
         return object_missing(request.method, found["object_id"])
 
-    def _number_of(self, path: str) -> str | None:
-        found = _OBJECT_PATH.fullmatch(path)
-        return found["object_id"] if found is not None else None
 
-    def _is_number_call(self, path: str) -> bool:
-        return self._number_of(path) in self.state.number_tokens
-
-    def _number_token_refused(self, request: RecordedRequest, path: str) -> Reply | None:
-        """For a declared number: 401 without a token, code 100 with another number's token."""
-        number = self._number_of(path)
-        expected = self.state.number_tokens.get(number or "")
-        if number is None or expected is None:
-            return None
-        if request.bearer is None:
-            return token_refused(request, expected)
-        if token_refused(request, expected) is not None:
-            return object_missing(request.method, number)
+def _token_of_another(request: RecordedRequest, expected: str, object_id: str) -> Reply | None:
+    """For a declared number: 401 without a token, Meta's code 100 with another one (the
+    token cannot see the number)."""
+    if token_refused(request, expected) is None:
         return None
+    if request.bearer is None:
+        return token_refused(request, expected)
+    return object_missing(request.method, object_id)
