@@ -383,3 +383,22 @@ async def test_outside_the_window_each_number_sends_its_own_fallback_template(tm
                   for r in graph.requests if r.path.endswith("/messages"))
     assert sent == [(SHOP, SHOP_TOKEN, "shop_reopened", "pt_BR"),
                     (UNLISTED, ACCESS_TOKEN, "we_are_back", "en_US")]
+
+
+def test_templates_list_refuses_a_number_without_a_table(tmp_path):
+    from click.testing import CliRunner
+
+    from botkit.cli.templates import templates
+
+    config = tmp_path / "botkit.toml"
+    config.write_text(f"""[whatsapp]
+verify_token = "v"
+app_secret = "s"
+[store]
+url = "sqlite:///{tmp_path / 'botkit.db'}"
+[numbers.{SHOP}]
+waba_id = "{SHOP_WABA}"
+""")
+    result = CliRunner().invoke(templates, ["list", "--config", str(config), "--number",
+                                            UNLISTED], env={"BOTKIT_CONFIG": None})
+    assert result.exit_code == 2 and f"no [numbers.{UNLISTED}] table" in result.output

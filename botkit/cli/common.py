@@ -90,7 +90,8 @@ def plugin_config(settings: Settings, name: str) -> PluginConfig:
     return plugins.configs[name]
 
 
-def _known_number(settings: Settings, number: str | None) -> str | None:
+def known_number(settings: Settings, number: str | None) -> str | None:
+    """``--number`` when the settings have a table for it (a usage error else)."""
     if number is not None and number not in settings.numbers:
         raise click.UsageError(f"--number {number}: the settings have no [numbers.{number}] "
                                f"table (numbers: {', '.join(settings.numbers) or 'none'})")
@@ -100,7 +101,7 @@ def _known_number(settings: Settings, number: str | None) -> str | None:
 def access_token(settings: Settings, given: str | None, number: str | None = None) -> str:
     """``--access-token``, else the token of ``--number``, else the settings' token; exit 2
     when there is none."""
-    token = given or settings.access_token_for(_known_number(settings, number))
+    token = given or settings.access_token_for(known_number(settings, number))
     if not token:
         fail("no access token: set [whatsapp] access_token or give --access-token")
     return token
@@ -109,7 +110,7 @@ def access_token(settings: Settings, given: str | None, number: str | None = Non
 def waba_id(settings: Settings, given: str | None, number: str | None = None) -> str:
     """``--waba-id``, else the account of ``--number``, else the settings' WhatsApp Business
     Account id (a usage error else)."""
-    waba = given or settings.waba_for(_known_number(settings, number))
+    waba = given or settings.waba_for(known_number(settings, number))
     if not waba:
         raise click.UsageError("give --waba-id, or set [whatsapp] waba_id in the settings")
     return waba

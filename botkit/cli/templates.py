@@ -25,6 +25,7 @@ from botkit.cli.common import (
     config_option,
     fail,
     json_option,
+    known_number,
     load_settings,
     not_found,
     number_option,
@@ -57,10 +58,6 @@ def register_templates_command(cli: click.Group) -> None:
     cli.add_command(templates)
 
 
-def _waba(settings: Settings, given: str | None, number: str | None) -> str:
-    return waba_id_of(settings, given, number)
-
-
 def _run(settings: Settings, work: Callable[[TemplateCache], Awaitable[T]], *,
          create: bool = False) -> T:
     """Run ``work`` with the cache open; errors become one line and an exit status."""
@@ -88,10 +85,6 @@ def _run(settings: Settings, work: Callable[[TemplateCache], Awaitable[T]], *,
         fail(exc, EXIT_FAILED)
 
 
-def _token(settings: Settings, given: str | None, number: str | None) -> str:
-    return access_token_of(settings, given, number)
-
-
 def _client(settings: Settings, token: str) -> Any:
     from botkit.whatsapp.client import WhatsAppClient
 
@@ -111,7 +104,8 @@ def sync(config_path: str | None, access_token: str | None, waba_id: str | None,
          number: str | None, page_size: int) -> None:
     """Read every template of the account from Meta into the local cache."""
     settings = load_settings(config_path, secrets=False)
-    waba, token = _waba(settings, waba_id, number), _token(settings, access_token, number)
+    waba = waba_id_of(settings, waba_id, number)
+    token = access_token_of(settings, access_token, number)
 
     async def work(cache: TemplateCache) -> tuple[int, int]:
         async with _client(settings, token) as client:
@@ -134,7 +128,7 @@ def list_templates(config_path: str | None, waba_id: str | None, number: str | N
                    as_json: bool) -> None:
     """List the cached templates: name, language, status, category, quality."""
     settings = load_settings(config_path, secrets=False)
-    waba = waba_id or settings.waba_for(number)
+    waba = waba_id or settings.waba_for(known_number(settings, number))
     found: list[CachedTemplate] = _run(settings, lambda cache: cache.all(waba))
     if as_json:
         print_json([asdict(t) for t in found])
@@ -159,7 +153,7 @@ def show(config_path: str | None, waba_id: str | None, number: str | None, as_js
          language: str | None, name: str) -> None:
     """Show a cached template: status, quality, category, and what a send must give."""
     settings = load_settings(config_path, secrets=False)
-    waba = _waba(settings, waba_id, number)
+    waba = waba_id_of(settings, waba_id, number)
     rows: list[CachedTemplate] = _run(settings, lambda cache: cache.named(waba, name))
     if not rows:
         not_found(f"template {name!r} is not cached for WhatsApp Business Account {waba}; "
@@ -194,7 +188,8 @@ def create(config_path: str | None, access_token: str | None, waba_id: str | Non
            number: str | None, file: Path) -> None:
     """Create the template defined in FILE (JSON, checked locally first)."""
     settings = load_settings(config_path, secrets=False)
-    waba, token = _waba(settings, waba_id, number), _token(settings, access_token, number)
+    waba = waba_id_of(settings, waba_id, number)
+    token = access_token_of(settings, access_token, number)
     document = _read_json(file)
 
     async def work(cache: TemplateCache) -> CachedTemplate:
@@ -220,7 +215,8 @@ def delete(config_path: str | None, access_token: str | None, waba_id: str | Non
            number: str | None, language: str | None, name: str) -> None:
     """Delete a template: every language, or one with --language."""
     settings = load_settings(config_path, secrets=False)
-    waba, token = _waba(settings, waba_id, number), _token(settings, access_token, number)
+    waba = waba_id_of(settings, waba_id, number)
+    token = access_token_of(settings, access_token, number)
 
     async def work(cache: TemplateCache) -> None:
         template_id = None
