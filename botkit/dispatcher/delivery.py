@@ -162,7 +162,7 @@ class Deliverer:
         async def ask(event: Event) -> None:
             assert isinstance(event, Message)
             await within(limit, f"reply_for_message ({', '.join(asked)})",
-                         lambda: ask_reply(self.bot, event))
+                         lambda: ask_reply(self.bot, event, among))
 
         async def call(event: Event) -> None:
             await self._handling.run(job.stored, event, REPLY_TARGET, ask, job.committed)

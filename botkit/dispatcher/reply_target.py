@@ -7,7 +7,7 @@ reply that was chosen, without asking the plugins again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from botkit.conversations.context import current_handling
@@ -23,13 +23,14 @@ if TYPE_CHECKING:
 REPLY_TARGET = "botkit.reply"
 
 
-async def ask_reply(bot: Bot, message: Message) -> None:
-    """Ask the plugins in order; queue the first non-``None`` reply in the current handling.
+async def ask_reply(bot: Bot, message: Message, among: Iterable[str]) -> None:
+    """Ask the plugins (``among``: those enabled for the message's number) in order; queue the
+    first non-``None`` reply in the current handling.
 
     Unsendable replies fail permanently, not in a loop.
     """
     reply = await first_result(bot.plugins, "reply_for_message", bot=bot, message=message,
-                               among=bot.plugins.names_for(message.phone_number_id))
+                               among=among)
     if reply is None or reply is NO_REPLY:
         return
     if not isinstance(reply, str | Mapping):
