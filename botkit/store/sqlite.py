@@ -161,7 +161,7 @@ class SQLiteStore(Store):
 
     async def close(self) -> None:
         if self._writer is not None:
-            if not len(self._out):  # a clean stop: nothing handed out is left unfinished
+            if not self._out:  # a clean stop: nothing handed out is left unfinished
                 with contextlib.suppress(StoreError):
                     await self._run(lambda conn: conn.execute(
                         "UPDATE meta SET value = 0 WHERE name = 'claimed_upto'"))
