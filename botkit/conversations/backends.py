@@ -22,7 +22,7 @@ def open_conversations(store: Store) -> ConversationStore:
     if isinstance(store, SQLiteStore):
         from botkit.conversations.sqlite import SQLiteConversations
 
-        return SQLiteConversations(store.run_job)
+        return SQLiteConversations(store.run_job, store.insert_new_events)
     from botkit.conversations.redis import RedisConversations
     from botkit.store.redis import RedisStore
 

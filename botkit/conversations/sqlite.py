@@ -24,6 +24,7 @@ from botkit.conversations.records import (
 from botkit.conversations.store import ConversationStore
 from botkit.errors import StoreError
 from botkit.json_codec import from_json, to_json
+from botkit.store._sqlite_dedupe import insert_new_aside
 
 T = TypeVar("T")
 Runner = Callable[[Callable[[sqlite3.Connection], T]], Awaitable[T]]
@@ -92,10 +93,6 @@ UPSERT_MODE = (
     "handoff_until = excluded.handoff_until, handoff_by = excluded.handoff_by, "
     "handoff_reason = excluded.handoff_reason, updated_at = excluded.updated_at"
 )
-INSERT_TIMER_EVENT = (
-    "INSERT INTO events (key, kind, conversation, occurred_at, received_at, payload) "
-    "VALUES (?, 'timer', ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
-)
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
@@ -131,10 +128,15 @@ def _info(key: str, row: Any) -> ConversationInfo:
 
 
 class SQLiteConversations(ConversationStore):
-    """The conversation tables of one SQLite file; ``run`` executes a job on a connection."""
+    """The conversation tables of one SQLite file; ``run`` executes a job on a connection,
+    ``insert_events`` adds event rows whose keys are new from inside such a job (the server's
+    store keeps its newest dedupe keys in memory; a command beside it reads the file)."""
 
-    def __init__(self, run: Runner[Any]) -> None:
+    def __init__(self, run: Runner[Any],
+                 insert_events: Callable[[sqlite3.Connection, list[tuple]], object]
+                 = insert_new_aside) -> None:
         self._run = run
+        self._insert_events = insert_events
 
     async def open(self) -> None:
         await self._run(create_schema)
@@ -192,11 +194,9 @@ class SQLiteConversations(ConversationStore):
                  for item in changes.outbox])
             if changes.mode is not None:
                 _write_mode(conn, conversation, changes.mode, now)
-            conn.executemany(
-                "INSERT INTO events (key, kind, conversation, occurred_at, received_at, payload) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                [(r.key, r.kind, r.conversation, r.occurred_at, now, r.payload)
-                 for r in changes.events])
+            if changes.events:
+                self._insert_events(conn, [(r.key, r.kind, r.conversation, r.occurred_at, now,
+                                            r.payload) for r in changes.events])
         await self._run(job)
 
     async def mark_sent(self, event_key: str, plugin: str, item: OutboxItem,
@@ -231,13 +231,15 @@ class SQLiteConversations(ConversationStore):
                 "SELECT id, conversation, plugin, name, due_at, data FROM timers "
                 "WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?",
                 (now, limit)).fetchall()
+            events = []
             for row in rows:
                 timer = TimerSpec(row[0], row[1], row[2], row[3], row[4], from_json(row[5]))
-                conn.execute(INSERT_TIMER_EVENT, (f"timer:{timer.id}", timer.conversation,
-                                                  int(timer.due_at), now,
-                                                  timer_event_payload(timer)))
+                events.append((f"timer:{timer.id}", "timer", timer.conversation,
+                               int(timer.due_at), now, timer_event_payload(timer)))
                 conn.execute("UPDATE timers SET state = 'fired', updated_at = ? WHERE id = ?",
                              (now, timer.id))
+            if events:
+                self._insert_events(conn, events)
             return len(rows)
         return await self._run(job)
 

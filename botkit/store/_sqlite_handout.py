@@ -15,18 +15,13 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 
+from botkit.store._sqlite_dedupe import last_seq
 from botkit.store.records import EventRecord, StoredEvent
 
 CLAIMED_UPTO = (
     "INSERT INTO meta (name, value) VALUES ('claimed_upto', ?) "
     "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"
 )
-
-
-def last_seq(conn: sqlite3.Connection) -> int:
-    """The highest sequence number ``events`` ever gave (AUTOINCREMENT keeps it)."""
-    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
-    return row[0] if row else 0
 
 
 class HandOuts:
@@ -59,31 +54,16 @@ class HandOuts:
         if exhausted:
             self._all_out_upto = last_seq(conn)
 
-    def hand_out(self, conn: sqlite3.Connection, records: list[EventRecord], accepted: int,
-                 last: int, now: float) -> list[StoredEvent]:
-        """After an append (in the writer thread, inside its transaction) that added
-        ``accepted`` of ``records``, the last numbered ``last``: those events, now out, or none
-        when an older event still waits for a claim (or whether one does is not known)."""
+    def hand_out(self, records: list[EventRecord], last: int, now: float) -> list[StoredEvent]:
+        """After an append (in the writer thread, inside its transaction) that inserted
+        ``records``, numbered one after the other up to ``last``: those events, now out, or
+        none when an older event still waits for a claim (or whether one does is not known)."""
         upto = self._all_out_upto
-        if upto is None or not accepted:
+        if upto is None or not records or last - len(records) != upto:
             return []
-        if accepted == len(records):
-            # No duplicate: AUTOINCREMENT numbered the rows one after the other, in order.
-            if last - accepted != upto:
-                return []
-            new = zip(range(upto + 1, last + 1), records, strict=True)
-        else:
-            # A duplicate uses up a number too: look at what follows the last event out.
-            seqs = dict(conn.execute("SELECT key, seq FROM events WHERE seq > ? ORDER BY seq "
-                                     "LIMIT ?", (upto, accepted + 1)))
-            if len(seqs) != accepted:
-                return []  # others than these wait for a claim
-            new = ((seqs.pop(record.key), record) for record in records if record.key in seqs)
         fresh = [StoredEvent(seq, record.key, record.kind, record.conversation, record.payload,
                              1, received_at=now, context=record.context)
-                 for seq, record in new]
-        if not fresh:
-            return []
+                 for seq, record in zip(range(upto + 1, last + 1), records, strict=True)]
         handed = [event.seq for event in fresh]
         with self._lock:
             self._out.update(handed)

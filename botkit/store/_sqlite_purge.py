@@ -28,6 +28,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from botkit.store._sqlite_dedupe import forget, seq_of
+
 T = TypeVar("T")
 Run = Callable[[Callable[[sqlite3.Connection], T]], Awaitable[T]]
 
@@ -77,8 +79,11 @@ def bookkeeping_tables(conn: sqlite3.Connection) -> frozenset[str]:
 
 
 def purge_events(conn: sqlite3.Connection, horizons: Horizons, after: Cursor,
-                 limit: int = STEP_ROWS) -> tuple[dict[str, int], Cursor]:
-    """One step through the events received before the dedupe window, oldest first."""
+                 limit: int = STEP_ROWS, forgotten: Callable[[list[bytes]], None] | None = None
+                 ) -> tuple[dict[str, int], Cursor]:
+    """One step through the events received before the dedupe window, oldest first; their
+    dedupe keys go with them (``forgotten`` is told their hashes: the server keeps its newest
+    keys in memory)."""
     start = after or (float("-inf"), -1)
     rows = conn.execute(
         "SELECT seq, received_at, state, coalesce(updated_at, received_at) FROM events "
@@ -96,6 +101,10 @@ def purge_events(conn: sqlite3.Connection, horizons: Horizons, after: Cursor,
             seqs).fetchone()[0]
         counts["deliveries"] = conn.execute(f"DELETE FROM deliveries WHERE seq IN {_LISTED}",
                                             seqs).rowcount
+        hashes = forget(conn, [row[0] for row in conn.execute(
+            f"SELECT key FROM events WHERE seq IN {_LISTED}", seqs)])
+        if forgotten is not None:
+            forgotten(hashes)
         counts["events"] = conn.execute(f"DELETE FROM events WHERE seq IN {_LISTED}",
                                         seqs).rowcount
     return counts, ((rows[-1][1], rows[-1][0]) if len(rows) == limit else None)
@@ -153,7 +162,7 @@ def purge_timers(conn: sqlite3.Connection, horizons: Horizons, after: Cursor,
 
 
 def _event_exists(conn: sqlite3.Connection, key: str) -> bool:
-    return conn.execute("SELECT 1 FROM events WHERE key = ?", (key,)).fetchone() is not None
+    return seq_of(conn, key) is not None
 
 
 def vacuum_step(conn: sqlite3.Connection, pages: int = VACUUM_PAGES) -> int:
@@ -185,10 +194,11 @@ Walk = Callable[[sqlite3.Connection, Horizons, Cursor], tuple[dict[str, int], Cu
 
 
 async def purge_pass(run: Run[Any], run_alone: Run[Any], horizons: Horizons, *,
-                     pause: float = 0.0) -> dict[str, int]:
+                     pause: float = 0.0,
+                     forgotten: Callable[[list[bytes]], None] | None = None) -> dict[str, int]:
     """One full pass, step by step (``run`` puts a job on the writer thread; ``run_alone``
-    runs one outside any transaction), ``pause`` seconds between steps. Returns the rows
-    purged by kind and ``pages_freed``."""
+    runs one outside any transaction), ``pause`` seconds between steps; ``forgotten`` as for
+    :func:`purge_events`. Returns the rows purged by kind and ``pages_freed``."""
     totals: Counter[str] = Counter()
 
     async def walk(step: Walk) -> None:
@@ -204,7 +214,8 @@ async def purge_pass(run: Run[Any], run_alone: Run[Any], horizons: Horizons, *,
                 return
             await asyncio.sleep(pause)
 
-    await walk(purge_events)
+    await walk(lambda conn, at_horizons, at: purge_events(conn, at_horizons, at,
+                                                          forgotten=forgotten))
     more = True
     while more:
         counts, more = await run(lambda conn: purge_quarantine(conn, horizons))

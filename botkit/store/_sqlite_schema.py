@@ -11,10 +11,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
+# No index on ``key``: dedupe keys are indexed in bulk in ``dedupe_keys`` (``_sqlite_dedupe``).
+EVENTS_TABLE = """CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL UNIQUE,
+    key TEXT NOT NULL,
     kind TEXT NOT NULL,
     conversation TEXT NOT NULL,
     occurred_at INTEGER,
@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS events (
     state TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0,
     updated_at REAL
-);
+)"""
+
+SCHEMA = EVENTS_TABLE + """;
 CREATE INDEX IF NOT EXISTS events_pending ON events (seq) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS events_received ON events (received_at);
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -78,9 +80,10 @@ SELECT 1, (SELECT count(*) FROM events WHERE state = 'pending')
 WHERE NOT EXISTS (SELECT 1 FROM backlog);
 """
 
+#: Only for rows whose keys are known to be new (see ``_sqlite_dedupe``).
 INSERT_EVENT = (
     "INSERT INTO events (key, kind, conversation, occurred_at, received_at, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+    "VALUES (?, ?, ?, ?, ?, ?)"
 )
 INSERT_QUARANTINE = (
     "INSERT INTO quarantine (received_at, reason, kind, key, seq, payload) "
@@ -98,26 +101,23 @@ UPSERT_DELIVERY = (
 ROWS_PER_STATEMENT = 2000
 
 
-def insert_events(conn: sqlite3.Connection, rows: Sequence[tuple]) -> tuple[int, int]:
-    """Insert event rows (the columns of :data:`INSERT_EVENT`), duplicates skipped; returns
-    how many were new and the sequence number of the last new one (0: none). The new rows are
-    numbered one after the other (AUTOINCREMENT, nothing else inserts in between).
+def insert_events(conn: sqlite3.Connection, rows: Sequence[tuple]) -> int:
+    """Insert event rows (the columns of :data:`INSERT_EVENT`) whose keys are new; returns the
+    sequence number of the last (0: none). The rows are numbered one after the other
+    (AUTOINCREMENT, nothing else inserts in between).
 
     One statement for many rows rather than ``executemany``: the sqlite3 module lets go of the
     GIL around every step, once per row, and on a busy server each step then waits for the
     event loop's thread to hand the GIL back. One step per statement takes that wait once.
     """
-    head, _, tail = INSERT_EVENT.partition(" VALUES (?, ?, ?, ?, ?, ?)")
-    accepted = last = 0
+    head = INSERT_EVENT.partition(" VALUES ")[0]
+    last = 0
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start:start + ROWS_PER_STATEMENT]
         values = ",".join(["(?,?,?,?,?,?)"] * len(chunk))
         flat = [value for row in chunk for value in row]
-        cursor = conn.execute(f"{head} VALUES {values}{tail}", flat)
-        if cursor.rowcount > 0:
-            accepted += cursor.rowcount
-            last = cursor.lastrowid or 0
-    return accepted, last
+        last = conn.execute(f"{head} VALUES {values}", flat).lastrowid or 0
+    return last
 
 
 def finish_events(conn: sqlite3.Connection, states: Sequence[tuple[str, int, float, int]]

@@ -27,8 +27,14 @@ class GroupCommitWriter:
 
     def __init__(self, connect: Callable[[], sqlite3.Connection],
                  before_commit: Job | None = None,
-                 after_transaction: Callable[[bool], None] | None = None) -> None:
+                 after_transaction: Callable[[bool], None] | None = None,
+                 job_started: Callable[[], None] | None = None,
+                 job_failed: Callable[[], None] | None = None) -> None:
         self._connect = connect
+        #: Told when each job starts, and when one's savepoint was rolled back, so that what
+        #: the job noted in memory can be undone with it.
+        self._job_started = job_started
+        self._job_failed = job_failed
         #: Run in each transaction after its jobs (what they leave to be written once).
         self._before_commit = before_commit
         #: Told, in this thread, whether each transaction committed (before results go out).
@@ -130,14 +136,17 @@ class GroupCommitWriter:
                     conn.execute("ROLLBACK")
             return False, exc
 
-    @staticmethod
-    def _run_job(conn: sqlite3.Connection, job: Job) -> tuple[bool, Any]:
+    def _run_job(self, conn: sqlite3.Connection, job: Job) -> tuple[bool, Any]:
         conn.execute("SAVEPOINT job")
+        if self._job_started is not None:
+            self._job_started()
         try:
             result = job(conn)
         except Exception as exc:
             conn.execute("ROLLBACK TO job")
             conn.execute("RELEASE job")
+            if self._job_failed is not None:
+                self._job_failed()
             return False, exc
         conn.execute("RELEASE job")
         return True, result

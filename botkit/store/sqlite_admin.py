@@ -3,24 +3,28 @@ quarantine, replay. A running server picks up replayed events within seconds."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable
 from typing import Any
 
 from botkit.json_codec import from_json
+from botkit.store._sqlite_dedupe import insert_new_aside, seq_of
 from botkit.store.admin import AdminError, EventFilter, StoreAdmin
-from botkit.store.sqlite import INSERT_EVENT, connect, sqlite_path
+from botkit.store.sqlite import connect, sqlite_path
 from botkit.webhook.splitting import split_body
 
 __all__ = ["EventFilter", "SQLiteAdmin"]
 
 
-def sql_where(selection: EventFilter) -> tuple[str, list[Any]]:
-    """The selection as a WHERE clause over ``events e`` (empty when it selects everything)."""
+def sql_where(selection: EventFilter, conn: sqlite3.Connection) -> tuple[str, list[Any]]:
+    """The selection as a WHERE clause over ``events e`` (empty when it selects everything).
+    Keys are looked up first (``events.key`` has no index of its own)."""
     clauses, args = [], []
     if selection.keys:
-        clauses.append(f"e.key IN ({','.join('?' * len(selection.keys))})")
-        args += selection.keys
+        seqs = [seq for seq in (seq_of(conn, key) for key in selection.keys) if seq is not None]
+        clauses.append(f"e.seq IN ({','.join('?' * len(seqs))})")
+        args += seqs
     for column, value in (("e.kind", selection.kind), ("e.state", selection.state)):
         if value:
             clauses.append(f"{column} = ?")
@@ -63,7 +67,7 @@ class SQLiteAdmin(StoreAdmin):
     # -- events ----------------------------------------------------------------------------
 
     def events(self, selection: EventFilter) -> list[dict[str, Any]]:
-        where, args = sql_where(selection)
+        where, args = sql_where(selection, self.conn)
         limit = f" LIMIT {int(selection.limit)}" if selection.limit else ""
         rows = self.conn.execute(
             "SELECT e.seq, e.key, e.kind, e.state, e.attempts, e.received_at, e.conversation "
@@ -77,7 +81,7 @@ class SQLiteAdmin(StoreAdmin):
     def event(self, key: str) -> dict[str, Any] | None:
         row = self.conn.execute(
             "SELECT seq, key, kind, state, attempts, received_at, conversation, payload "
-            "FROM events WHERE key = ?", (key,)).fetchone()
+            "FROM events WHERE seq = ?", (seq_of(self.conn, key),)).fetchone()
         if row is None:
             return None
         seq = row[0]
@@ -102,7 +106,7 @@ class SQLiteAdmin(StoreAdmin):
                all_plugins: Iterable[str] = ()) -> int:
         """Make the selected events pending again: for every plugin, or for ``plugin`` only
         (the others are recorded as done so they are not called again)."""
-        where, args = sql_where(selection)
+        where, args = sql_where(selection, self.conn)
         seqs = [row[0] for row in self.conn.execute(
             f"SELECT e.seq FROM events e{where} AND e.state != 'quarantined'"
             if where else "SELECT e.seq FROM events e WHERE e.state != 'quarantined'", args)]
@@ -191,7 +195,10 @@ class SQLiteAdmin(StoreAdmin):
                                  f"WHERE state = 'held'{where}", numbers).fetchall()
         done = failed = 0
         now = time.time()
-        with self.conn:
+        # One write transaction: no other writer may add an event between the check of its
+        # key and its insert.
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
             for item_id, kind, seq, payload in rows:
                 if kind != "body":
                     self.conn.execute("UPDATE events SET state = 'pending', updated_at = ? "
@@ -205,10 +212,14 @@ class SQLiteAdmin(StoreAdmin):
                     if result.rejects:
                         failed += 1
                         continue
-                    self.conn.executemany(INSERT_EVENT, [
+                    insert_new_aside(self.conn, [
                         (r.key, r.kind, r.conversation, r.occurred_at, now, r.payload)
                         for r in result.records])
                 self.conn.execute("UPDATE quarantine SET state = 'reprocessed' WHERE id = ?",
                                   (item_id,))
                 done += 1
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
         return done, failed

@@ -26,6 +26,8 @@ SQLITE_KINDS = (
     ("dead letters", "deliveries",
      "SELECT count(*), min(updated_at) FROM deliveries WHERE state = 'dead'"),
     ("ledger rows", "deliveries", "SELECT count(*), min(updated_at) FROM deliveries"),
+    # Keys of newer events are still only in the server's memory (and in their event rows).
+    ("dedupe keys indexed", "dedupe_keys", "SELECT count(*), NULL FROM dedupe_keys"),
     ("quarantine", "quarantine", "SELECT count(*), min(received_at) FROM quarantine"),
     ("handled marks", "handled", "SELECT count(*), min(handled_at) FROM handled"),
     ("outbox items", "outbox", "SELECT count(*), min(updated_at) FROM outbox"),
