@@ -1,7 +1,8 @@
 """The embedded store: SQLite in WAL mode behind a group-commit writer thread.
 
-The tables and statements are in ``_sqlite_schema``; what is purged when, and how the file
-gives the space back, in ``_sqlite_purge``.
+The tables and statements are in ``_sqlite_schema``, opening the file in ``_sqlite_connect``,
+the dedupe keys in ``_sqlite_dedupe``; what is purged when, and how the file gives the space
+back, in ``_sqlite_purge``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from botkit.errors import StoreError
+from botkit.store._sqlite_connect import connect, run_in_own_transaction, sqlite_path
 from botkit.store._sqlite_dedupe import ensure_layout
 from botkit.store._sqlite_dedupe_tails import DedupeTails
 from botkit.store._sqlite_handout import HandOuts
@@ -43,67 +43,9 @@ from botkit.store.records import AppendResult, Delivery, EventRecord, Reject, St
 T = TypeVar("T")
 log = logging.getLogger("botkit.store")
 DAY = 86400.0
-#: The write-ahead log is cut back to this size after a checkpoint.
-WAL_SIZE_LIMIT = 64 * 2**20
-#: SQLite's page cache per connection, in KiB (measured: 2 MB cost a third of the status-100
-#: throughput in probes of the dedupe index; 16 MB added nothing over 8 but memory).
-CACHE_KIB = 8192
 
-__all__ = [
-    "BACKLOG",
-    "CLAIMED_UPTO",
-    "INSERT_EVENT",
-    "INSERT_QUARANTINE",
-    "SCHEMA",
-    "UPSERT_DELIVERY",
-    "SQLiteStore",
-    "connect",
-    "sqlite_path",
-]
-
-
-def sqlite_path(url: str) -> Path:
-    """``sqlite:///relative/path.db`` (from the working folder) or ``sqlite:////abs/path.db``."""
-    parts = urlsplit(url)
-    if parts.scheme != "sqlite" or parts.netloc not in ("", "localhost") or not parts.path[1:]:
-        raise StoreError(f"not a sqlite URL: {url!r} (expected sqlite:///path/to/file.db)")
-    return Path(parts.path[1:])
-
-
-def connect(path: Path, durability: str = "full") -> sqlite3.Connection:
-    """A connection with botkit's pragmas: WAL, the chosen fsync policy, a short busy wait."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 1000")
-    # Before WAL mode: a new file only takes this before it is first written.
-    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
-    conn.execute(f"PRAGMA synchronous = {'FULL' if durability == 'full' else 'NORMAL'}")
-    # Each group-commit job runs in a savepoint, whose undo copies of the pages it changes go to
-    # a temporary file by default: that doubled the CPU cost of an append. In memory they cost
-    # about nothing (they last one transaction; a 3 MB body needs a few MB).
-    conn.execute("PRAGMA temp_store = MEMORY")
-    # Room for the dedupe index (see _sqlite_dedupe), probed on every append: 8 MB hold
-    # about 350,000 keys of it; SQLite's default, 2 MB, a quarter of that.
-    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    return conn
-
-
-def run_in_own_transaction(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:
-    """Run ``job`` in a short write transaction on a connection of its own: how commands
-    beside a running server (which writes through its own connection) change the file."""
-    conn = connect(path)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        result = job(conn)
-        conn.execute("COMMIT")
-        return result
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.close()
+__all__ = ["BACKLOG", "CLAIMED_UPTO", "INSERT_EVENT", "INSERT_QUARANTINE", "SCHEMA",
+           "UPSERT_DELIVERY", "SQLiteStore", "connect", "run_in_own_transaction", "sqlite_path"]
 
 
 class SQLiteStore(Store):
