@@ -20,35 +20,24 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
-from typing import Any, Protocol
-from urllib.parse import parse_qsl
+from typing import Any
 
-Answer = tuple[int, dict[str, Any]]
+from botkit.testing.fake_graph_requests import (
+    Answer,
+    GraphRequest,
+    graph_error,
+    multipart_parts,
+    request_fields,
+    request_params,
+)
+
 SUPPORTED_VERSIONS = frozenset({"5.1", "6.0", "6.1", "6.2", "6.3", "7.0", "7.1", "7.2", "7.3"})
 _VERSION = re.compile(r"v\d+\.\d+")
 _METRIC = re.compile(r"metric\.name\((\w+)\)\.granularity\((\w+)\)"
                      r"(?:\.since\(([\d-]+)\))?(?:\.until\(([\d-]+)\))?")
 # Meta's Flows error codes
 UPDATE_FAILED, PUBLISH_FAILED, DEPRECATE_FAILED = 139001, 139002, 139003
-
-
-class GraphRequest(Protocol):
-    """What a route reads from a request (the fake Graph API's ``RecordedRequest`` fits)."""
-
-    @property
-    def method(self) -> str: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def query(self) -> Mapping[str, str]: ...
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-    @property
-    def body(self) -> bytes: ...
 
 
 @dataclass
@@ -165,13 +154,13 @@ def route_flows(state: FakeFlows, request: GraphRequest) -> Answer | None:
 
 
 def list_flows(state: FakeFlows, waba_id: str, request: GraphRequest) -> Answer:
-    fields = _fields(request, ["id", "name", "status", "categories", "validation_errors"])
+    fields = request_fields(request, ["id", "name", "status", "categories", "validation_errors"])
     data = [flow.public(fields) for flow in state.flows.values() if flow.waba_id == waba_id]
     return 200, {"data": data, "paging": {"cursors": {"before": "QVFIU0", "after": "QVFIU1"}}}
 
 
 def create_flow(state: FakeFlows, waba_id: str, request: GraphRequest) -> Answer:
-    params = _params(request)
+    params = request_params(request)
     name, categories = params.get("name"), params.get("categories")
     if isinstance(categories, str):
         try:
@@ -210,12 +199,12 @@ def get_flow(flow: FakeFlow, request: GraphRequest) -> Answer:
             return graph_error(400, 100, "Not enough data: the Flow has fewer than 250 requests.")
         return 200, {"id": flow.id, "metric": {"name": name, "granularity": granularity,
                                                "data_points": points}}
-    return 200, flow.public(_fields(request, ["id", "name", "status", "categories",
+    return 200, flow.public(request_fields(request, ["id", "name", "status", "categories",
                                               "validation_errors"]))
 
 
 def upload_asset(state: FakeFlows, flow: FakeFlow, request: GraphRequest) -> Answer:
-    parts = _multipart(request)
+    parts = multipart_parts(request)
     upload = parts.get("file")
     if upload is None or parts.get("asset_type") != b"FLOW_JSON":
         return graph_error(400, 100, "The parameters file and asset_type=FLOW_JSON are required.")
@@ -269,45 +258,6 @@ def _loads(text: str | None) -> Any:
         return None
 
 
-def _fields(request: GraphRequest, default: list[str]) -> list[str]:
-    asked = request.query.get("fields")
-    return [name.strip() for name in asked.split(",")] if asked else default
-
-
-def _params(request: GraphRequest) -> dict[str, Any]:
-    content_type = request.headers.get("content-type", "")
-    if "json" in content_type:
-        try:
-            body = json.loads(request.body)
-        except ValueError:
-            body = None
-        return {**request.query, **(body if isinstance(body, dict) else {})}
-    form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
-    return {**request.query, **form}
-
-
-def _multipart(request: GraphRequest) -> dict[str, bytes]:
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        return {}
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
-    message = BytesParser(policy=HTTP).parsebytes(head + request.body)
-    parts: dict[str, bytes] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        if isinstance(name, str) and isinstance(payload, bytes):
-            parts[name] = payload
-    return parts
-
-
 def _validation(error: str, message: str, line: int) -> dict[str, Any]:
     return {"error": error, "error_type": "FLOW_JSON_ERROR", "message": message,
             "line_start": line, "line_end": line, "column_start": 1, "column_end": 1}
-
-
-def graph_error(status: int, code: int, message: str, details: str | None = None) -> Answer:
-    """An error answer shaped like the Graph API's (``(#code) message``, a trace id)."""
-    return status, {"error": {"message": f"(#{code}) {message}", "type": "OAuthException",
-                              "code": code, "error_user_msg": details or message,
-                              "fbtrace_id": secrets.token_urlsafe(12)}}
