@@ -42,7 +42,7 @@ class MessageShortcuts:
         queued outbox item (a list of them for a text sent in several parts).
         """
         from botkit.conversations.context import current_handling
-        from botkit.whatsapp.builders.base import message_bodies
+        from botkit.whatsapp.builders.text import message_bodies
 
         handling = current_handling.get()
         if handling is None:

@@ -16,7 +16,7 @@ call permission requests), ``carousel``, ``commerce`` (catalog, products), ``con
 
 from __future__ import annotations
 
-from botkit.whatsapp.builders.base import MessageBuilder, body_of, message_bodies
+from botkit.whatsapp.builders.base import MessageBuilder, body_of
 from botkit.whatsapp.builders.carousel import Carousel, CarouselCard, UrlButton
 from botkit.whatsapp.builders.commerce import Catalog, Product, ProductList, ProductSection
 from botkit.whatsapp.builders.contacts import (
@@ -81,7 +81,7 @@ from botkit.whatsapp.builders.media import (
 from botkit.whatsapp.builders.reaction import Reaction
 from botkit.whatsapp.builders.requests import CallPermissionRequest, LocationRequest
 from botkit.whatsapp.builders.template import Template
-from botkit.whatsapp.builders.text import TEXT_LIMIT, Text, split_text, texts
+from botkit.whatsapp.builders.text import TEXT_LIMIT, Text, message_bodies, split_text, texts
 
 __all__ = [
     "TEXT_LIMIT",

@@ -42,13 +42,3 @@ def body_of(message: Any) -> dict[str, Any]:
         return dict(message)
     raise TypeError(f"a message is a builder or a mapping, not {type(message).__name__}")
 
-
-def message_bodies(message: Any) -> list[dict[str, Any]]:
-    """The messages to send for ``message``, in order: a ``str`` longer than Meta's 4,096
-    characters becomes several text messages (see :func:`~.text.split_text`); a builder or a
-    mapping is one message."""
-    if isinstance(message, str):
-        from botkit.whatsapp.builders.text import texts
-
-        return [part.to_body() for part in texts(message)]
-    return [body_of(message)]

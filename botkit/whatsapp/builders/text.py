@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botkit.whatsapp.builders import _checks as check
-from botkit.whatsapp.builders.base import MessageBuilder
+from botkit.whatsapp.builders.base import MessageBuilder, body_of
 from botkit.whatsapp.builders.errors import EmptyText
 
 TEXT_LIMIT = 4096
@@ -52,6 +52,15 @@ def texts(body: str, *, preview_url: bool = False, limit: int = TEXT_LIMIT) -> l
     if not parts:
         raise EmptyText("text body")
     return [Text(part, preview_url=preview_url) for part in parts]
+
+
+def message_bodies(message: Any) -> list[dict[str, Any]]:
+    """The messages to send for ``message``, in order: a ``str`` longer than Meta's 4,096
+    characters becomes several text messages (see :func:`split_text`); a builder or a
+    mapping is one message."""
+    if isinstance(message, str):
+        return [part.to_body() for part in texts(message)]
+    return [body_of(message)]
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
