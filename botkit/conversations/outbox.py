@@ -72,7 +72,7 @@ async def send_items(bot: Bot, event_key: str, plugin: str, items: list[OutboxIt
                           "conversation")
             continue
         if item.free_form and not window_open:
-            fallback = item.fallback or _configured_fallback(bot, item.phone_number_id)
+            fallback = item.fallback or configured_fallback(bot, item.phone_number_id)
             if fallback is None:
                 await _settle(bot, event_key, plugin, item, "failed", "window closed")
                 raise WindowClosed(
@@ -135,7 +135,12 @@ async def _refused(bot: Bot, event_key: str, plugin: str, item: OutboxItem, exc:
     raise PermanentError(f"message {item.index} of {event_key} {what}: {exc}") from exc
 
 
-def _configured_fallback(bot: Bot, phone_number_id: str) -> dict[str, Any] | None:
-    from botkit.conversations.policy import configured_fallback
-
-    return configured_fallback(bot, phone_number_id)
+def configured_fallback(bot: Bot, phone_number_id: str | None = None
+                        ) -> dict[str, Any] | None:
+    """The settings' fallback template message for the sending number, if one is configured
+    (the number's own, else ``[conversations] fallback_template``)."""
+    found = bot.settings.fallback_for(phone_number_id)
+    if found is None:
+        return None
+    name, language = found
+    return {"type": "template", "template": {"name": name, "language": {"code": language}}}

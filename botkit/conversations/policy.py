@@ -13,23 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from botkit.conversations.outbox import WindowClosed
+from botkit.conversations.outbox import WindowClosed, configured_fallback
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
 
 log = logging.getLogger("botkit.outbox")
-
-
-def configured_fallback(bot: Bot, phone_number_id: str | None = None
-                        ) -> dict[str, Any] | None:
-    """The settings' fallback template message for the sending number, if one is configured
-    (the number's own, else ``[conversations] fallback_template``)."""
-    found = bot.settings.fallback_for(phone_number_id)
-    if found is None:
-        return None
-    name, language = found
-    return {"type": "template", "template": {"name": name, "language": {"code": language}}}
 
 
 def window_policy(bot: Bot) -> Callable[[str, str, Mapping[str, Any]],
