@@ -35,7 +35,8 @@ from botkit.cli.common import (
 from botkit.cli.common import access_token as access_token_of
 from botkit.cli.common import waba_id as waba_id_of
 from botkit.errors import BotkitError, StoreError
-from botkit.message_templates.cache import TemplateCache, open_template_cache_admin
+from botkit.message_templates.backends import open_template_cache_admin
+from botkit.message_templates.cache import TemplateCache
 from botkit.message_templates.errors import TemplateDefinitionInvalid, UnknownTemplate
 from botkit.message_templates.graph import (
     PAGE_SIZE,

@@ -8,11 +8,8 @@ current from the template webhooks.
 
 from __future__ import annotations
 
-from botkit.message_templates.cache import (
-    TemplateCache,
-    open_template_cache,
-    open_template_cache_admin,
-)
+from botkit.message_templates.backends import open_template_cache, open_template_cache_admin
+from botkit.message_templates.cache import TemplateCache
 from botkit.message_templates.definitions import TemplateDefinition
 from botkit.message_templates.errors import (
     ExtraParameter,

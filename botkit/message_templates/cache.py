@@ -1,22 +1,17 @@
 """The local cache of an account's templates, beside the event log of the bot's store.
 
-One backend per store: SQLite tables in the store's file, written by its writer thread, or a
-Redis hash per account under the store's key prefix. A send is checked against this cache
-without a Graph call; ``botkit templates sync`` fills it, and the template webhooks keep it
-current between syncs.
+One backend per store (``backends`` picks it): SQLite tables in the store's file, written by its
+writer thread, or a Redis hash per account under the store's key prefix. A send is checked
+against this cache without a Graph call; ``botkit templates sync`` fills it, and the template
+webhooks keep it current between syncs.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from botkit.message_templates.records import CachedTemplate
-
-if TYPE_CHECKING:
-    from botkit.settings import StoreSettings
-    from botkit.store.base import Store
 
 #: ``edit(current)`` returns the new record, or None to leave the cache as it is.
 Edit = Callable[[CachedTemplate | None], CachedTemplate | None]
@@ -62,45 +57,3 @@ class TemplateCache(abc.ABC):
     @abc.abstractmethod
     async def accounts(self) -> list[str]:
         """The accounts with templates or a sync in the cache."""
-
-
-def open_template_cache(store: Store) -> TemplateCache:
-    """The cache that lives beside ``store`` (an open store, or one about to be opened)."""
-    from botkit.store.sqlite import SQLiteStore
-
-    if isinstance(store, SQLiteStore):
-        from botkit.message_templates.sqlite import SQLiteTemplateCache
-
-        return SQLiteTemplateCache(store.run_job)
-    from botkit.store.redis import RedisStore
-
-    if isinstance(store, RedisStore):
-        from botkit.message_templates.redis import RedisTemplateCache
-
-        redis_store = store
-        return RedisTemplateCache(lambda: redis_store.client, store.keys.prefix)
-    raise TypeError(f"no template cache for {type(store).__name__}")
-
-
-async def open_template_cache_admin(
-    settings: StoreSettings, *, create: bool = False,
-) -> tuple[TemplateCache, Callable[[], Awaitable[Any]]]:
-    """The cache for a command run beside a server: (cache, close).
-
-    On SQLite each step runs in its own short transaction on its own connection (the server
-    keeps its own); ``create`` makes the store file when there is none yet. On Redis it is the
-    server's data, through a client of its own.
-    """
-    if settings.url.startswith("sqlite:"):
-        from botkit.message_templates.sqlite import SQLiteTemplateCache, own_connection_runner
-
-        cache: TemplateCache = SQLiteTemplateCache(own_connection_runner(settings.url,
-                                                                         create=create))
-        await cache.open()
-
-        async def close_nothing() -> None:
-            return None
-        return cache, close_nothing
-    from botkit.message_templates.redis import open_redis_cache
-
-    return await open_redis_cache(settings.url)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from botkit.message_templates.cache import TemplateCache, open_template_cache
+from botkit.message_templates.backends import open_template_cache
+from botkit.message_templates.cache import TemplateCache
 from botkit.message_templates.checking import check_status, check_template, find_cached
 from botkit.message_templates.errors import NoTemplateAccount, UnsupportedTemplate
 from botkit.message_templates.message import Template
