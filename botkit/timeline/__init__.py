@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from botkit.timeline.reader import ENTRY_LIMIT, TimelineReader, open_reader
+from botkit.timeline.backends import open_reader
+from botkit.timeline.reader import ENTRY_LIMIT, TimelineReader
 from botkit.timeline.records import (
     OUTCOMES,
     ConversationSummary,

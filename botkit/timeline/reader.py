@@ -1,5 +1,5 @@
 """What the console and ``botkit conversation show`` ask of a store about conversations, and
-the factory that picks the reader for a store URL.
+the helpers both readers share (``backends.open_reader`` picks the reader for a store URL).
 
 A reader opens a connection of its own and only reads, so it can be used while the bot runs
 and never holds up the webhook's commits. Its methods block: call them from a worker thread in
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import abc
 
-from botkit.errors import StoreError
 from botkit.timeline.records import ConversationSummary, NumberFunnel, Timeline
 
 #: A timeline reads at most this many events (the newest); ``Timeline.truncated`` says so.
@@ -47,20 +46,6 @@ class TimelineReader(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_reader(url: str) -> TimelineReader:
-    """The reader for a store URL (raises StoreError when the store cannot be read)."""
-    if url.startswith("sqlite:"):
-        from botkit.timeline.sqlite import SQLiteTimelineReader
-
-        return SQLiteTimelineReader(url)
-    if url.startswith(("redis:", "rediss:")):
-        from botkit.timeline.redis import RedisTimelineReader
-
-        return RedisTimelineReader(url)
-    raise StoreError(f"unsupported store URL scheme {url.partition(':')[0]!r}: "
-                     "use sqlite:// or redis://")
 
 
 def matches(query: str, summary: ConversationSummary) -> bool:
