@@ -126,7 +126,7 @@ class MessageShortcuts:
         :class:`botkit.inbound_media.KeptMedia`, or None (see docs/media.md). Inside a
         handler; elsewhere call ``botkit.inbound_media.kept_media(bot, message)``."""
         from botkit.conversations.context import current_handling
-        from botkit.inbound_media import kept_media
+        from botkit.inbound_media.keeping import kept_media
 
         handling = current_handling.get()
         if handling is None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from botkit.conversations.conversation import Conversation
-from botkit.conversations.records import OutboxItem
+if TYPE_CHECKING:  # for the protocol's signatures only: this module imports nothing of botkit
+    from botkit.conversations.conversation import Conversation
+    from botkit.conversations.records import OutboxItem
 
 
 class CurrentHandling(Protocol):

@@ -7,8 +7,9 @@ Plugins ask for a message's file with ``await kept_media(bot, message)``.
 
 from __future__ import annotations
 
+from botkit.inbound_media.backends import open_media_index
 from botkit.inbound_media.files import MediaDigestMismatch, MediaFolderError
-from botkit.inbound_media.index import MediaIndex, open_media_index
+from botkit.inbound_media.index import MediaIndex
 from botkit.inbound_media.keeping import kept_media, media_index
 from botkit.inbound_media.options import KeepPlan, MediaFolderMissing, keep_plan
 from botkit.inbound_media.records import MEDIA_TYPES, KeptMedia

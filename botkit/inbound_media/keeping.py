@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from botkit.errors import PermanentError
-from botkit.events import Message
+from botkit.inbound_media.backends import open_media_index
 from botkit.inbound_media.files import file_digest, file_name, place, prepare_folder, sweep_partials
-from botkit.inbound_media.index import MediaIndex, open_media_index
+from botkit.inbound_media.index import MediaIndex
 from botkit.inbound_media.options import KeepPlan, keep_plan
 from botkit.inbound_media.records import MEDIA_TYPES, KeptMedia
 from botkit.state_once import made_once
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from botkit.bot import Bot
+    from botkit.events import Message
 
 log = logging.getLogger("botkit.media")
 

@@ -8,9 +8,10 @@ field added here is added for all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from botkit.events import EventKind
+if TYPE_CHECKING:  # annotations only: the store's records do not need the event types loaded
+    from botkit.events import EventKind
 
 #: Outcomes the delivery ledger records for one plugin and one event.
 DeliveryState = Literal["done", "retrying", "dead", "sending"]
