@@ -20,7 +20,7 @@ from botkit._logging import current_event, log_received
 from botkit.dispatcher.delivery import Deliverer, Job
 from botkit.dispatcher.ledger_writes import LedgerWrites
 from botkit.dispatcher.preparing import prepare_batch, quarantine
-from botkit.dispatcher.slots import STUCK_SECONDS, Slot, running_now
+from botkit.dispatcher.slots import STUCK_SECONDS, Slot, counted, running_now
 from botkit.errors import StoreError
 from botkit.store.records import StoredEvent
 from botkit.telemetry.attributes import dispatch_attributes, linked_context
@@ -249,13 +249,8 @@ class Dispatcher:
             if not self._queued and not self._fresh:
                 self._idle.set()
             if len(self._slots) > self.settings.concurrency and (
-                    self._counted_workers() > self.settings.concurrency):
+                    counted(self._slots.values()) > self.settings.concurrency):
                 return  # an extra worker that is no longer needed
-
-    def _counted_workers(self) -> int:
-        """Workers that count against ``concurrency``: all but those stuck in a long call."""
-        now = time.monotonic()
-        return sum(1 for slot in self._slots.values() if not slot.stuck(now))
 
     async def _watch(self) -> None:
         """Start another worker beside each stuck one while work waits (up to twice

@@ -36,3 +36,9 @@ def running_now(slots: Iterable[Slot]) -> list[str]:
     now = time.monotonic()
     return [f"{slot.job.stored.key} in {slot.job.running or 'botkit'} for "
             f"{now - (slot.since or now):.0f} s" for slot in slots if slot.job is not None]
+
+
+def counted(slots: Iterable[Slot]) -> int:
+    """Workers that count against ``concurrency``: all but those stuck in a long call."""
+    now = time.monotonic()
+    return sum(1 for slot in slots if not slot.stuck(now))
